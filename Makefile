@@ -1,0 +1,29 @@
+# Two commands on a fresh machine (Python 3.11+): `make gate` and `make test`.
+# Each bootstraps .venv on first use; later runs reuse it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: gate test lint serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+gate: $(STAMP)  ## the main job against the embedded local reference
+	$(BIN)/oms-harness gate $(ARGS)
+
+test: $(STAMP)  ## the harness's own tests (lint + pytest)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 $(ARGS)
+
+serve: $(STAMP)  ## the local reference on 127.0.0.1:8080
+	$(BIN)/oms-harness serve $(ARGS)
+
+clean:
+	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .hypothesis .schemathesis

@@ -1,0 +1,74 @@
+"""The ``oms-harness`` command line: dispatch to one module per sub-command.
+
+Every :class:`HarnessError` becomes one line on stderr and its exit code; a traceback
+reaches the user only for a bug in the harness itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import Protocol, cast
+
+from ._version import __version__
+from .errors import HarnessError
+from .exit_codes import ExitCode
+
+COMMANDS: dict[str, str] = {
+    "gate": "the full gate: conformance, load smoke, report (the main job)",
+    "conformance": "check a target against the contract (semantic suites + schemathesis fuzz)",
+    "mutants": "prove the gate kills every deliberate contract violation of the reference",
+    "load": "run a Locust load scenario with honest latency and an SLO verdict",
+    "report": "render the Allure report again from existing results",
+    "serve": "run the local reference implementation of the balance endpoint",
+}
+
+
+class _Command(Protocol):
+    def configure(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace) -> int: ...
+
+
+def _module(name: str) -> _Command:
+    return cast(_Command, importlib.import_module(f"oms_harness.commands.{name}"))
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors exit with :attr:`ExitCode.USAGE` and one line."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="oms-harness",
+        description="Conformance and load-testing harness for the Polygon OMS balance endpoint.",
+    )
+    parser.add_argument("--version", action="version", version=f"oms-harness {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    subparsers.required = True
+    for name, help_text in COMMANDS.items():
+        sub = subparsers.add_parser(name, help=help_text, description=help_text)
+        _module(name).configure(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _module(args.command).run(args)
+    except HarnessError as exc:
+        print(f"oms-harness {args.command}: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        print(f"oms-harness {args.command}: interrupted", file=sys.stderr)
+        return int(ExitCode.INTERRUPTED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

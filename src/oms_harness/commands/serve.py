@@ -1,0 +1,15 @@
+"""`oms-harness serve` (not implemented yet)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..errors import UsageError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """No options yet."""
+
+
+def run(args: argparse.Namespace) -> int:
+    raise UsageError("`serve` is not implemented yet")
