@@ -7,16 +7,22 @@ STAMP := $(VENV)/.installed
 
 .PHONY: gate test lint serve clean
 
+NODE_STAMP := node_modules/.package-lock.json
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-gate: $(STAMP)  ## the main job against the embedded local reference
+# Allure 3 (Node) renders the HTML report; without npm the gate still runs and says how to render.
+$(NODE_STAMP): package-lock.json
+	-npm ci --no-audit --no-fund --loglevel=error
+
+gate: $(STAMP) $(NODE_STAMP)  ## the main job against the embedded local reference
 	$(BIN)/oms-harness gate $(ARGS)
 
-test: $(STAMP)  ## the harness's own tests (lint + pytest)
+test: $(STAMP) $(NODE_STAMP)  ## the harness's own tests (lint + pytest)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -26,4 +32,4 @@ serve: $(STAMP)  ## the local reference on 127.0.0.1:8080
 	$(BIN)/oms-harness serve $(ARGS)
 
 clean:
-	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .hypothesis .schemathesis
+	rm -rf $(VENV) node_modules .tox .mypy_cache .ruff_cache .hypothesis .schemathesis

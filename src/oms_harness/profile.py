@@ -32,12 +32,23 @@ ROLE_MEANINGS = {
     "missing": "valid TypeID that does not exist (404)",
 }
 
+ROLE_STATUS: Mapping[str, int] = {
+    "funded": 200,
+    "empty": 200,
+    "unprovisioned": 422,
+    "provider_error": 502,
+    "provider_unreachable": 503,
+    "missing": 404,
+}
+"""What a correct target answers an authenticated request for each role's customer."""
+
 DEFAULT_TOKEN_ENV = "OMS_TOKEN"
 _TOP_LEVEL_KEYS = {
     "name",
     "base_url",
     "token",
     "token_env",
+    "expired_token",
     "api_key_env",
     "api_secret_env",
     "customers",
@@ -57,12 +68,16 @@ class Credentials:
     token_env: str = DEFAULT_TOKEN_ENV
     api_key_env: str | None = None
     api_secret_env: str | None = None
+    expired_token: str | None = None
+    """Optional: a token the target itself signed that has expired (the auth suite sends it)."""
 
     def __repr__(self) -> str:
-        inline = "<redacted>" if self.token else None
+        inline = "[redacted]" if self.token else None
+        expired = "[redacted]" if self.expired_token else None
         return (
             f"Credentials(token={inline}, token_env={self.token_env!r}, "
-            f"api_key_env={self.api_key_env!r}, api_secret_env={self.api_secret_env!r})"
+            f"api_key_env={self.api_key_env!r}, api_secret_env={self.api_secret_env!r}, "
+            f"expired_token={expired})"
         )
 
     @property
@@ -137,6 +152,7 @@ def parse_profile(raw: Mapping[str, Any], source: Path | None = None) -> TargetP
         token_env=_string(raw, "token_env", source) or DEFAULT_TOKEN_ENV,
         api_key_env=_string(raw, "api_key_env", source),
         api_secret_env=_string(raw, "api_secret_env", source),
+        expired_token=_string(raw, "expired_token", source),
     )
     if (credentials.api_key_env is None) != (credentials.api_secret_env is None):
         raise _fail(source, "api_key_env and api_secret_env go together")
@@ -286,6 +302,8 @@ def render_profile(profile: TargetProfile) -> str:
         lines.append(f"token = {_toml_string(creds.token)}")
     if creds.token_env != DEFAULT_TOKEN_ENV:
         lines.append(f"token_env = {_toml_string(creds.token_env)}")
+    if creds.expired_token:
+        lines.append(f"expired_token = {_toml_string(creds.expired_token)}")
     if creds.api_key_env and creds.api_secret_env:
         lines.append(f"api_key_env = {_toml_string(creds.api_key_env)}")
         lines.append(f"api_secret_env = {_toml_string(creds.api_secret_env)}")

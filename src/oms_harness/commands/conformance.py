@@ -1,15 +1,45 @@
-"""`oms-harness conformance` (not implemented yet)."""
+"""`oms-harness conformance`: prove a target keeps every promise of the balance contract.
+
+With neither ``--profile`` nor ``--base-url`` it starts the local reference on a free
+loopback port, tests it, and stops it. Exit codes: 0 all hold, 1 a contract violation,
+2 usage or profile error, 3 target unreachable or credentials rejected.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from ..conformance import runner
+from ..conformance.runner import ONLY_CHOICES
+from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..errors import UsageError
+from ..local_target import local_reference
+from ..profile import resolve_profile
+from ._arguments import add_fuzz_arguments, add_target_arguments
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    add_target_arguments(parser)
+    add_fuzz_arguments(parser, DEFAULT_MAX_EXAMPLES)
+    parser.add_argument("--only", choices=ONLY_CHOICES, help="run only the fuzz or semantic suites")
+    parser.add_argument("--junitxml", type=Path, metavar="FILE", help="write a JUnit XML report")
+    parser.add_argument("--alluredir", type=Path, metavar="DIR", help="write Allure results")
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("`conformance` is not implemented yet")
+    profile = resolve_profile(args.profile, args.base_url, args.token)
+    options = {
+        "max_examples": args.max_examples,
+        "seed": args.seed,
+        "only": args.only,
+        "junitxml": args.junitxml,
+        "alluredir": args.alluredir,
+    }
+    if profile is None:
+        if args.token is not None:
+            raise UsageError("--token needs --profile (the local reference issues its own)")
+        print("conformance: no target given, starting the local reference")
+        with local_reference() as reference:
+            return runner.run_conformance(reference.profile, **options).exit_code
+    return runner.run_conformance(profile, **options).exit_code

@@ -1,15 +1,261 @@
-"""`oms-harness gate` (not implemented yet)."""
+"""`oms-harness gate`: the main job. Conformance, then the load smoke, then the report.
+
+With no target it starts the local reference on a free loopback port and always stops it.
+Every phase reports progress; the run ends with a verdict table, ``reports/junit.xml``,
+``reports/summary.md`` and the Allure report. The exit code has the sub-commands' meanings
+(see :func:`oms_harness.report.model.gate_exit_code`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import time
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
 
-from ..errors import UsageError
+from ..conformance.target import DEFAULT_MAX_EXAMPLES
+from ..contract.spec import spec_version
+from ..errors import HarnessError, TargetUnavailableError, UsageError
+from ..exit_codes import ExitCode
+from ..profile import TargetProfile, resolve_profile
+from ..report import allure
+from ..report.junit import write_junit
+from ..report.model import (
+    ConformanceFacts,
+    GateVerdict,
+    LoadFacts,
+    from_conformance,
+    from_load,
+    gate_exit_code,
+    public_url,
+)
+from ..report.render import RenderError, render_report
+from ..report.secrets import Secrets, profile_secrets, sweep
+from ..report.summary import write_summary
+from ..report.table import render_table
+from ._arguments import add_fuzz_arguments, add_target_arguments
+
+DEFAULT_REPORT_DIR = Path("reports")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    """Flags of the gate (target selection as in `conformance` and `load`)."""
+    add_target_arguments(parser)
+    parser.add_argument("--skip-load", action="store_true", help="conformance and report only")
+    parser.add_argument(
+        "--load-scenario", default="smoke", metavar="NAME", help="load scenario (default: smoke)"
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_REPORT_DIR,
+        metavar="DIR",
+        help="where results and reports go (default: reports)",
+    )
+    add_fuzz_arguments(parser, DEFAULT_MAX_EXAMPLES)
+    parser.add_argument(
+        "--no-render", action="store_true", help="write results, JUnit and summary; skip HTML"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="phase lines and the verdict only, no runner output"
+    )
+
+
+class _Progress:
+    """``[gate   12.3s] phase: message`` lines on stderr, so stdout stays the verdict."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def __call__(self, phase: str, message: str) -> None:
+        print(f"[gate {self.elapsed:6.1f}s] {phase}: {message}", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("`gate` is not implemented yet")
+    if args.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    if not args.skip_load:
+        from ..load.schedule import SCENARIOS
+
+        if args.load_scenario not in SCENARIOS:
+            raise UsageError(
+                f"unknown load scenario {args.load_scenario!r} (known: {', '.join(SCENARIOS)})"
+            )
+    profile = resolve_profile(args.profile, args.base_url, args.token)
+    if profile is None and args.token is not None:
+        raise UsageError("--token needs --profile: the embedded reference issues its own token")
+    progress = _Progress()
+    with ExitStack() as stack:
+        if profile is None:
+            from ..local_target import local_reference
+
+            progress("target", "starting the embedded local reference")
+            target = stack.enter_context(local_reference())
+            profile = target.profile
+        return _Gate(args, profile, progress).run()
+
+
+class _Gate:
+    """One gate run against a resolved profile."""
+
+    def __init__(
+        self, args: argparse.Namespace, profile: TargetProfile, progress: _Progress
+    ) -> None:
+        self.args = args
+        self.profile = profile
+        self.progress = progress
+        # absolute: the runners work in their own temporary directories
+        self.report_dir: Path = args.report_dir.resolve()
+        self.results_dir = self.report_dir / "allure-results"
+        self.secrets: Secrets = profile_secrets(profile)
+        self.target = public_url(profile.base_url)
+        self.phase = "preflight"
+        self.token: str | None = None
+
+    def run(self) -> int:
+        self.progress("target", self.target)
+        allure.prepare_results_dir(self.results_dir)
+        conformance_junit = self.report_dir / "conformance-junit.xml"
+        conformance_junit.unlink(missing_ok=True)
+        verdict = GateVerdict(exit_code=int(ExitCode.OK), target=self.target)
+        try:
+            self._preflight()
+            conformance = self._conformance(conformance_junit)
+            verdict = replace(verdict, conformance=conformance)
+            if self.args.skip_load:
+                verdict = replace(verdict, load_skipped="--skip-load")
+            else:
+                verdict = replace(verdict, load=self._load())
+        except HarnessError as exc:
+            message = self.secrets.scrub(str(exc))
+            self.progress(self.phase, f"stopped: {message}")
+            kind = "Target unavailable" if isinstance(exc, TargetUnavailableError) else "Stopped"
+            allure.write_problem_result(
+                self.results_dir,
+                phase=self.phase,
+                message=f"{kind}: {message}",
+                secrets=self.secrets,
+            )
+            # a violation already found stays the verdict; otherwise the stop decides
+            violated = verdict.conformance is not None and verdict.conformance.exit_code == 1
+            verdict = replace(
+                verdict,
+                problem=message,
+                exit_code=int(ExitCode.FAILED if violated else exc.exit_code),
+                load_skipped=verdict.load_skipped or f"not run: the gate stopped in {self.phase}",
+            )
+        else:
+            verdict = replace(
+                verdict,
+                exit_code=gate_exit_code(
+                    verdict.conformance.exit_code if verdict.conformance else None,
+                    verdict.load.exit_code if verdict.load else None,
+                ),
+            )
+        return self._finish(verdict, conformance_junit)
+
+    def _preflight(self) -> None:
+        from ..preflight import preflight
+
+        self.progress("preflight", "checking the target answers and accepts the credentials")
+        self.token = preflight(self.profile)
+        self.secrets = self.secrets.with_value(self.token)
+
+    def _conformance(self, junit: Path) -> ConformanceFacts:
+        from ..conformance.runner import run_conformance
+
+        self.phase = "conformance"
+        seed = "random" if self.args.seed is None else self.args.seed
+        self.progress(
+            "conformance",
+            f"semantic suites + fuzz ({self.args.max_examples} examples, seed {seed})",
+        )
+        result = run_conformance(
+            self.profile,
+            max_examples=self.args.max_examples,
+            seed=self.args.seed,
+            junitxml=junit,
+            alluredir=self.results_dir,
+            echo=not self.args.quiet,
+        )
+        facts = from_conformance(result)
+        if facts.exit_code == ExitCode.TARGET_UNAVAILABLE:
+            reason = facts.failures[0][1] if facts.failures else "target unavailable"
+            raise TargetUnavailableError(reason)
+        failed = sum(r.failed for r in facts.rows)
+        passed = sum(r.passed for r in facts.rows)
+        self.progress(
+            "conformance",
+            f"{passed} passed, {failed} failed, {len(facts.spec_gaps)} spec gaps "
+            f"(seed {facts.seed}, exit {facts.exit_code})",
+        )
+        return facts
+
+    def _load(self) -> LoadFacts:
+        from ..load.runner import run_load
+
+        self.phase = "load"
+        scenario = self.args.load_scenario
+        self.progress("load", f"scenario {scenario}")
+        result = run_load(
+            self.profile,
+            scenario=scenario,
+            output_root=self.report_dir / "load",
+            echo=not self.args.quiet,
+            token=self.token,
+        )
+        facts = from_load(result, scenario)
+        breached = [s.name for s in facts.slos if not s.passed]
+        self.progress(
+            "load",
+            f"{facts.requests} requests at {facts.achieved_rps:.1f} req/s; "
+            + (f"SLO breached: {', '.join(breached)}" if breached else "SLOs met")
+            + (" (generator-bound)" if facts.generator_bound else "")
+            + f" (exit {facts.exit_code})",
+        )
+        allure.write_load_results(self.results_dir, facts, self.secrets)
+        return facts
+
+    def _finish(self, verdict: GateVerdict, conformance_junit: Path) -> int:
+        allure.write_environment(
+            self.results_dir,
+            allure.environment_values(self.target, spec_version(), verdict.seed),
+            self.secrets,
+        )
+        allure.write_executor(self.results_dir, os.environ)
+        allure.write_categories(self.results_dir)
+        verdict = replace(verdict, elapsed_s=self.progress.elapsed)
+        verdict = self._render(verdict)
+        verdict = replace(verdict, elapsed_s=self.progress.elapsed)
+        write_junit(self.report_dir / "junit.xml", verdict, conformance_junit, self.secrets)
+        write_summary(self.report_dir / "summary.md", verdict, self.secrets)
+        leaked = sweep([self.report_dir], self.secrets)
+        if leaked:
+            print(
+                f"oms-harness gate: warning: redacted a credential in {len(leaked)} file(s) "
+                f"(a harness bug, please report): {', '.join(str(p) for p in leaked[:5])}",
+                file=sys.stderr,
+            )
+        print(self.secrets.scrub(render_table(verdict)), flush=True)
+        return verdict.exit_code
+
+    def _render(self, verdict: GateVerdict) -> GateVerdict:
+        report_dir = self.report_dir / "allure-report"
+        if self.args.no_render:
+            return replace(verdict, render_note="HTML not rendered (--no-render)")
+        self.progress("report", "rendering the Allure report")
+        try:
+            outcome = render_report(self.results_dir, report_dir)
+        except RenderError as exc:
+            note = f"HTML report not rendered: {exc}; results kept in {self.results_dir}"
+            self.progress("report", note)
+            return replace(verdict, render_note=note)
+        self.progress("report", f"written {outcome.single_file} and {outcome.site_dir}/")
+        return replace(verdict, report_html=outcome.single_file, render_note=outcome.note)

@@ -1,15 +1,195 @@
-"""`oms-harness load` (not implemented yet)."""
+"""`oms-harness load`: a Locust scenario with honest latency and an SLO verdict.
+
+Exit codes: 0 SLOs met; 1 an SLO breached; 2 usage or profile error; 3 target unreachable or
+credentials rejected (before the run); 4 result invalid (the generator was the bottleneck).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+from pathlib import Path
 
 from ..errors import UsageError
+from ..load import runner, safety
+from ..load.runner import (
+    Distribution,
+    container_settings,
+    judge_results,
+    plan_run,
+    run_worker,
+)
+from ..load.schedule import SCENARIOS
+from ..profile import resolve_profile
+from ._arguments import (
+    add_target_arguments,
+    non_negative_float,
+    positive_float,
+    positive_int,
+)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    """No options yet."""
+    add_target_arguments(parser)
+    target = parser.add_argument_group("safety")
+    target.add_argument(
+        "--allow-production", action="store_true", help="allow api.polygon.technology"
+    )
+    run = parser.add_argument_group("scenario")
+    run.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default="smoke",
+        help="; ".join(
+            f"{s.name}: {s.description} ({s.rate:g} req/s, {s.seconds:g}s)"
+            for s in SCENARIOS.values()
+        ),
+    )
+    run.add_argument("--rate", type=positive_float, metavar="RPS", help="(peak) arrival rate")
+    run.add_argument("--duration", metavar="30s", help="run length: 30s, 2m, 250ms")
+    run.add_argument(
+        "--ramp-up",
+        metavar="5s",
+        help="climb from 0 to the rate first (the open model's spawn rate; default: none)",
+    )
+    run.add_argument(
+        "--users",
+        type=positive_int,
+        metavar="N",
+        help="max requests in flight (default: 2 s of arrivals at the peak rate, at least 32)",
+    )
+    run.add_argument(
+        "--processes", type=positive_int, default=1, metavar="N", help="generator processes"
+    )
+    run.add_argument("--report-dir", type=Path, default=Path("reports/load"), metavar="DIR")
+    run.add_argument("--max-rate", type=positive_float, default=safety.MAX_RATE_RPS)
+    run.add_argument("--max-duration", metavar="1h", help=f"cap ({safety.MAX_DURATION_S:g}s)")
+    slo = parser.add_argument_group("SLOs (override the profile's [slo] table)")
+    slo.add_argument("--slo-p95-ms", type=non_negative_float, metavar="MS")
+    slo.add_argument("--slo-p99-ms", type=non_negative_float, metavar="MS")
+    slo.add_argument("--slo-error-rate", type=non_negative_float, metavar="FRACTION")
+    slo.add_argument("--slo-min-rps", type=non_negative_float, metavar="RPS")
+    dist = parser.add_argument_group("distributed runs (see load/README.md)")
+    dist.add_argument("--master", action="store_true", help="run the master; workers connect")
+    dist.add_argument("--expect-workers", type=positive_int, default=1, metavar="N")
+    dist.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        metavar="ADDR",
+        help="address the master listens on (127.0.0.1)",
+    )
+    dist.add_argument("--master-port", type=positive_int, default=5557, metavar="PORT")
+    dist.add_argument("--worker", action="store_true", help="run worker process(es) only")
+    dist.add_argument("--master-host", metavar="HOST", help="the master to join (with --worker)")
+    dist.add_argument(
+        "--print-container-settings",
+        action="store_true",
+        help="print the plan JSON and master args for Locust containers (Kubernetes) and exit",
+    )
+    dist.add_argument(
+        "--judge",
+        type=Path,
+        metavar="FILE",
+        help="judge results produced elsewhere (results.json, or a master log with the "
+        "oms-harness-results line, e.g. from Kubernetes) instead of running",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise UsageError("`load` is not implemented yet")
+    if args.master and args.worker:
+        raise UsageError("--master and --worker exclude each other")
+    if args.worker and not args.master_host:
+        raise UsageError("--worker needs --master-host")
+    overrides = {
+        "p95_ms": args.slo_p95_ms,
+        "p99_ms": args.slo_p99_ms,
+        "error_rate": args.slo_error_rate,
+        "min_rps": args.slo_min_rps,
+    }
+    if args.judge is not None:
+        judged_profile = resolve_profile(args.profile, args.base_url, args.token)
+        return judge_results(
+            args.judge,
+            profile_slo=judged_profile.slo if judged_profile else None,
+            slo_overrides=overrides,
+            output_root=args.report_dir,
+            base_url=judged_profile.base_url if judged_profile else "",
+        ).exit_code
+    duration = safety.parse_duration(args.duration) if args.duration else None
+    ramp_up = safety.parse_duration(args.ramp_up) if args.ramp_up else 0.0
+    limits = safety.Limits(
+        max_rate=args.max_rate,
+        max_duration=safety.parse_duration(args.max_duration)
+        if args.max_duration
+        else safety.MAX_DURATION_S,
+    )
+    profile = resolve_profile(args.profile, args.base_url, args.token)
+    if args.print_container_settings:
+        if profile is None:
+            raise UsageError("--print-container-settings needs --profile")
+        settings = container_settings(
+            profile,
+            scenario=args.scenario,
+            rate=args.rate,
+            duration=duration,
+            users=args.users,
+            workers=args.expect_workers,
+            allow_production=args.allow_production,
+            limits=limits,
+            ramp_up=ramp_up,
+        )
+        print(json.dumps(settings, indent=2))
+        return 0
+    if args.worker:
+        if profile is None:
+            raise UsageError("--worker needs --profile (the customers and the token)")
+        safety.check_target(profile.base_url, allow_production=args.allow_production)
+        return run_worker(
+            profile,
+            master_host=args.master_host,
+            master_port=args.master_port,
+            processes=args.processes,
+            output_root=args.report_dir,
+        )
+    distribution = (
+        Distribution(
+            "master",
+            expect_workers=args.expect_workers,
+            bind_host=args.master_bind_host,
+            port=args.master_port,
+        )
+        if args.master
+        else None
+    )
+    options = {
+        "scenario": args.scenario,
+        "rate": args.rate,
+        "duration": duration,
+        "users": args.users,
+        "processes": args.processes,
+        "allow_production": args.allow_production,
+        "output_root": args.report_dir,
+        "slo_overrides": overrides,
+        "limits": limits,
+        "distribution": distribution,
+        "ramp_up": ramp_up,
+    }
+    plan_run(
+        profile.base_url if profile is not None else "http://127.0.0.1/",
+        scenario=args.scenario,
+        rate=args.rate,
+        duration=duration,
+        users=args.users,
+        processes=args.processes,
+        allow_production=args.allow_production,
+        limits=limits,
+        distribution=distribution,
+        ramp_up=ramp_up,
+    )
+    if profile is not None:
+        return runner.run_load(profile, **options).exit_code
+    from ..local_target import local_reference
+
+    print("load: no target given, starting the local reference", flush=True)
+    with local_reference() as target:
+        return runner.run_load(target.profile, **options).exit_code

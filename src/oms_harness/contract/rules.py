@@ -291,3 +291,23 @@ class DecimalPlacesTracker:
                 )
             ]
         return []
+
+
+def check_status_expected(status: int, expected: frozenset[int], why: str) -> list[Violation]:
+    """The answer's status is the one the contract implies for this request (``why`` says why)."""
+    if status not in expected:
+        wanted = " or ".join(str(s) for s in sorted(expected))
+        return [Violation("status.expected", f"status {status}, expected {wanted} ({why})")]
+    return []
+
+
+def check_expected_value(value: Any, expected: str, where: str) -> list[Violation]:
+    """``estimatedBalanceValue`` equals the exact decimal string the target is known to hold."""
+    if value != expected:
+        return [
+            Violation(
+                "balance-value.expected",
+                f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+            )
+        ]
+    return []

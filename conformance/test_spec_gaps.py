@@ -1,0 +1,71 @@
+"""Spec gaps: what the contract leaves open is probed and reported, not judged.
+
+An unsupported, lower-case, empty or repeated currency code may get any answer the
+operation documents, with a body valid for that status. That answer is recorded as a
+spec-gap finding. An undocumented status or an invalid body still fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import allure
+import pytest
+
+from oms_harness.conformance.exchange import BalanceClient
+from oms_harness.conformance.suite import assert_holds, role_id
+from oms_harness.conformance.target import Target
+from oms_harness.contract import rules
+from oms_harness.contract.rules import Violation
+
+FEATURE = "Spec gaps"
+SPEC_POINTER = "/paths/~1customers~1{id}~1balance/get/parameters/1"
+SEVERITY = allure.severity_level.MINOR
+PARAM = "estimatedBalanceCurrencyCode"
+
+PROBES = {
+    "unsupported-code": (f"{PARAM}=XYZ", "an unsupported currency code"),
+    "lower-case-code": (f"{PARAM}=usd", "a lower-case currency code"),
+    "empty-value": (f"{PARAM}=", "an empty currency value"),
+    "repeated-parameter": (f"{PARAM}=USD&{PARAM}=EUR", "the currency parameter twice"),
+    "three-digit-code": (f"{PARAM}=840", "a numeric ISO 4217 code"),
+}
+
+
+def _valid_200(raw: bytes, customer: str, content_type: str | None) -> list[Violation]:
+    """A 200 must still be a valid balance (currency echo aside: that is the open question)."""
+    violations = rules.check_content_type(content_type)
+    body, error = rules.parse_json(raw)
+    if error:
+        return [*violations, error]
+    violations += rules.schema_violations(200, body)
+    data = body.get("data") if isinstance(body, dict) else None
+    if isinstance(data, dict):
+        violations += rules.check_customer_id_echo(data.get("customerId"), customer)
+        violations += rules.check_balance_value(data.get("estimatedBalanceValue"))
+        violations += rules.check_updated_at(data)
+    return violations
+
+
+def _summary(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace").strip()
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@pytest.mark.parametrize("probe", list(PROBES))
+def test_currency_spec_gap(
+    api: BalanceClient, target: Target, probe: str, spec_gap: Callable[[str], None]
+) -> None:
+    """What the spec leaves open about the currency is answered with a documented status"""
+    query, what = PROBES[probe]
+    customer = role_id(target, "funded")
+    reply = api.balance(customer, raw_query=query)
+    violations = rules.check_status_documented(reply.status)
+    if not violations:
+        if reply.status == 200:
+            violations += _valid_200(reply.body, customer, reply.content_type)
+        else:
+            violations += rules.check_error_response(reply.status, reply.body, reply.content_type)
+            violations += rules.check_exact_error(reply.status, reply.body)
+    assert_holds(reply, violations)
+    spec_gap(f"{what} (?{query}) answers {reply.status} {_summary(reply.body)}")

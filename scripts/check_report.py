@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Open the single-file Allure report in headless Chromium, check what it shows, screenshot it.
+
+Proves what a reviewer sees when they open ``reports/allure-report/index.html`` from disk:
+
+* the overview lists the suites (every epic in the results) and the totals;
+* for a failed run, the first failing check opens with its request and response expanded
+  (and the Authorization value redacted);
+* the page makes no request beyond ``file:``/``data:``/``blob:`` URLs (no analytics, no CDN).
+
+Chromium is driven over ``--remote-debugging-pipe`` (the DevTools protocol on fds 3/4), so
+only the standard library is needed, and runs with everything that could phone home switched
+off, in a throwaway profile. Debian: ``apt-get update && apt-get install -y chromium``.
+
+    python scripts/check_report.py reports/allure-report/index.html --out reports/screenshots
+
+Prints a JSON verdict; exits 0 when every check holds, 1 when one fails, 2 when Chromium or
+the report is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--hide-scrollbars",
+    "--remote-debugging-pipe",
+)
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+_DATA_FILE = re.compile(r'd\("data/test-results/([0-9a-f]+)\.json","([A-Za-z0-9+/=]+)"\)')
+_EXPAND_ATTACHMENTS = (
+    "Array.from(document.querySelectorAll('button span[class*=\"arrow-button\"]'))"
+    ".map(s => { s.closest('button').click(); return 1; }).length"
+)
+
+
+def chromium() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def embedded_results(single_file: Path) -> list[dict[str, Any]]:
+    """The test results embedded in the single-file report (one base64 JSON each)."""
+    html = single_file.read_text(encoding="utf-8")
+    return [json.loads(base64.b64decode(p)) for _, p in _DATA_FILE.findall(html)]
+
+
+def first_failed(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    failed = [r for r in results if r.get("status") in ("failed", "broken")]
+    failed.sort(key=lambda r: (r.get("status") != "failed", str(r.get("name"))))
+    return failed[0] if failed else None
+
+
+def epics(results: list[dict[str, Any]]) -> list[str]:
+    found = {
+        str(label.get("value"))
+        for r in results
+        for label in r.get("labels", [])
+        if label.get("name") == "epic"
+    }
+    return sorted(found)
+
+
+class DevTools:
+    """A minimal DevTools-protocol client over Chromium's debugging pipe."""
+
+    def __init__(self, browser: str, profile_dir: Path) -> None:
+        to_chrome_r, self._to_chrome = os.pipe()
+        self._from_chrome, from_chrome_w = os.pipe()
+
+        def wire_fds() -> None:  # in the child: fd 3 reads commands, fd 4 writes replies
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        self.process = subprocess.Popen(
+            [browser, *CHROMIUM_FLAGS, f"--user-data-dir={profile_dir}", "about:blank"],
+            preexec_fn=wire_fds,
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self._writer: BinaryIO = os.fdopen(self._to_chrome, "wb", buffering=0)
+        self._reader: BinaryIO = os.fdopen(self._from_chrome, "rb", buffering=0)
+        self._buffer = b""
+        self._next_id = 0
+        self.events: list[dict[str, Any]] = []
+        self.session: str | None = None
+
+    def call(
+        self, method: str, params: dict[str, Any] | None = None, *, browser: bool = False
+    ) -> Any:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if self.session and not browser:
+            message["sessionId"] = self.session
+        self._writer.write(json.dumps(message).encode() + b"\0")
+        while True:
+            reply = self._receive()
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def _receive(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            chunk = self._reader.read(1 << 16)
+            if not chunk:
+                raise RuntimeError("chromium closed the debugging pipe")
+            self._buffer += chunk
+        raw, self._buffer = self._buffer.split(b"\0", 1)
+        message: dict[str, Any] = json.loads(raw)
+        return message
+
+    def open_page(self, width: int, height: int) -> None:
+        target = self.call("Target.createTarget", {"url": "about:blank"}, browser=True)
+        attached = self.call(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}, browser=True
+        )
+        self.session = attached["sessionId"]
+        self.call("Network.enable")
+        self.call("Page.enable")
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+
+    def evaluate(self, expression: str) -> Any:
+        result = self.call("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, timeout_s: float = 20.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.evaluate(expression):
+                return True
+            time.sleep(0.2)
+        return False
+
+    def text(self) -> str:
+        return str(self.evaluate("document.body ? document.body.innerText : ''") or "")
+
+    def screenshot(self, path: Path) -> int:
+        data = base64.b64decode(self.call("Page.captureScreenshot", {"format": "png"})["data"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        return len(data)
+
+    def requested_urls(self) -> list[str]:
+        return [
+            str(e["params"]["request"]["url"])
+            for e in self.events
+            if e.get("method") == "Network.requestWillBeSent"
+        ]
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError, OSError):
+            self.call("Browser.close", browser=True)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._writer.close()
+        self._reader.close()
+
+
+def check(report: Path, out: Path, browser: str, width: int, height: int) -> dict[str, Any]:
+    """Every check and screenshot; the verdict as a JSON-ready dict."""
+    results = embedded_results(report)
+    failed = first_failed(results)
+    url = report.as_uri()
+    verdict: dict[str, Any] = {"report": str(report), "checks": {}, "screenshots": {}}
+    checks: dict[str, bool] = verdict["checks"]
+    with tempfile.TemporaryDirectory(prefix="oms-chromium-") as profile_dir:
+        tools = DevTools(browser, Path(profile_dir))
+        try:
+            tools.open_page(width, height)
+            tools.call("Page.navigate", {"url": url})
+            checks["overview rendered"] = tools.wait_for(
+                "document.body && document.body.innerText.includes('Total')"
+            )
+            text = tools.text()
+            checks["overview lists every suite"] = all(epic in text for epic in epics(results))
+            verdict["epics"] = epics(results)
+            verdict["screenshots"]["overview"] = str(out / "overview.png")
+            tools.screenshot(out / "overview.png")
+            if failed is not None:
+                verdict["failed_check"] = failed.get("name")
+                tools.call("Page.navigate", {"url": f"{url}#/{failed['id']}/attachments"})
+                checks["failed check opens"] = tools.wait_for(
+                    "!!document.querySelector('[data-testid=\"test-result-tab-attachments\"]')"
+                )
+                tools.evaluate(_EXPAND_ATTACHMENTS)
+                checks["request and response shown"] = tools.wait_for(
+                    "document.body.innerText.includes('HTTP ')"
+                    " && /authorization: Bearer \\[redacted\\]/i.test(document.body.innerText)"
+                )
+                path = out / "failed-check.png"
+                tools.screenshot(path)
+                verdict["screenshots"]["failed check"] = str(path)
+            remote = [u for u in tools.requested_urls() if not u.startswith(LOCAL_SCHEMES)]
+            checks["no network requests"] = not remote
+            verdict["remote_requests"] = remote[:10]
+        finally:
+            tools.close()
+    verdict["ok"] = all(checks.values())
+    return verdict
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("report", type=Path, help="the single-file index.html")
+    parser.add_argument("--out", type=Path, default=Path("reports/screenshots"))
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=1100)
+    args = parser.parse_args(argv)
+    browser = chromium()
+    if browser is None:
+        print("chromium not found: apt-get update && apt-get install -y chromium", file=sys.stderr)
+        return 2
+    report = args.report.resolve()
+    if not report.is_file():
+        print(f"no report at {report}", file=sys.stderr)
+        return 2
+    verdict = check(report, args.out.resolve(), browser, args.width, args.height)
+    print(json.dumps(verdict, indent=2))
+    return 0 if verdict["ok"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

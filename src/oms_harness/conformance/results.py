@@ -1,0 +1,135 @@
+"""The verdict of a conformance run, built from the plugin's JSON results file."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..exit_codes import ExitCode
+from .areas import AREA_ORDER
+
+
+@dataclass(frozen=True)
+class AreaCounts:
+    """Outcomes of one area (suite). A probe that recorded a spec gap counts there, not in
+    ``passed``."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    spec_gaps: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped + self.spec_gaps
+
+
+@dataclass(frozen=True)
+class ConformanceResult:
+    """What the gate decided; ``exit_code`` is 0 (all hold) or 1 (a contract violation)."""
+
+    exit_code: int
+    seed: int
+    passed: int
+    failed: int
+    skipped: int
+    spec_gaps: list[str]
+    areas: dict[str, AreaCounts]
+    failures: list[tuple[str, str]]
+    max_examples: int = 0
+    duration_s: float = 0.0
+    skips: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def checks_run(self) -> int:
+        """Checks that ran to a verdict (skipped ones did not run)."""
+        return self.passed + self.failed + sum(a.spec_gaps for a in self.areas.values())
+
+
+def _tests(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    tests = data.get("tests", []) if isinstance(data, dict) else []
+    return [t for t in tests if isinstance(t, dict)]
+
+
+def summarise(
+    results_file: Path,
+    *,
+    seed: int,
+    max_examples: int,
+    duration_s: float,
+    pytest_status: int,
+    pytest_last_line: str = "",
+) -> ConformanceResult:
+    """Count outcomes per area; any failure (or a pytest crash) makes the exit code 1."""
+    counts: dict[str, dict[str, int]] = {}
+    gaps: list[str] = []
+    failures: list[tuple[str, str]] = []
+    skips: list[tuple[str, str]] = []
+    for test in _tests(results_file):
+        area = str(test.get("area", "other"))
+        bucket = counts.setdefault(area, {"passed": 0, "failed": 0, "skipped": 0, "spec_gaps": 0})
+        outcome = test.get("outcome")
+        found = [str(g) for g in test.get("spec_gaps", [])]
+        if outcome == "failed":
+            bucket["failed"] += 1
+            failures.append((str(test.get("nodeid")), str(test.get("reason", ""))))
+        elif outcome == "skipped":
+            bucket["skipped"] += 1
+            skips.append((str(test.get("nodeid")), str(test.get("reason", ""))))
+        elif found:
+            bucket["spec_gaps"] += 1
+            gaps.extend(found)
+        else:
+            bucket["passed"] += 1
+    tail = f": {pytest_last_line[:200]}" if pytest_last_line else ""
+    if pytest_status not in (0, 1) and not failures:
+        failures.append(
+            ("pytest", f"the suites did not run to the end (exit {pytest_status}){tail}")
+        )
+    if not counts and not failures:
+        failures.append(("pytest", f"no results: the suites produced no test outcome{tail}"))
+    order = [a for a in AREA_ORDER if a in counts] + sorted(set(counts) - set(AREA_ORDER))
+    areas = {area: AreaCounts(**counts[area]) for area in order}
+    return ConformanceResult(
+        exit_code=int(ExitCode.FAILED if failures else ExitCode.OK),
+        seed=seed,
+        passed=sum(a.passed for a in areas.values()),
+        failed=len(failures),
+        skipped=sum(a.skipped for a in areas.values()),
+        spec_gaps=gaps,
+        areas=areas,
+        failures=failures,
+        max_examples=max_examples,
+        duration_s=duration_s,
+        skips=skips,
+    )
+
+
+def render_summary(result: ConformanceResult) -> str:
+    """A short, fixed-layout text summary for terminals and CI logs."""
+    verdict = "PASSED" if result.exit_code == 0 else "FAILED"
+    lines = [
+        f"conformance {verdict}: {result.checks_run} checks run, {result.passed} passed, "
+        f"{result.failed} failed, {result.skipped} skipped, {len(result.spec_gaps)} spec gaps "
+        f"(seed {result.seed}, {result.max_examples} fuzz examples, {result.duration_s:.1f} s)",
+        f"  {'area':<14}{'passed':>8}{'failed':>8}{'skipped':>9}{'spec gaps':>11}",
+    ]
+    for area, c in result.areas.items():
+        lines.append(f"  {area:<14}{c.passed:>8}{c.failed:>8}{c.skipped:>9}{c.spec_gaps:>11}")
+    if result.spec_gaps:
+        lines.append("spec gaps (the contract leaves these open; reported, not failed):")
+        lines += [f"  - {gap}" for gap in result.spec_gaps]
+    if result.skips:
+        reasons = sorted({reason for _, reason in result.skips})
+        lines.append("skipped: " + "; ".join(reasons))
+    if result.failures:
+        lines.append("failures:")
+        lines += [f"  - {nodeid}: {reason}" for nodeid, reason in result.failures]
+        lines.append(f"reproduce the fuzz cases with --seed {result.seed}")
+    return "\n".join(lines)

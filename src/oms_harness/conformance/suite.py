@@ -1,0 +1,31 @@
+"""Small helpers the suites in ``conformance/`` share (kept in the package so they are typed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from ..contract.rules import Violation
+from .exchange import Exchange
+from .target import Target
+
+
+def role_id(target: Target, role: str) -> str:
+    """The id for ``role``, or skip the test saying which role the profile lacks."""
+    customer_id = target.customer(role)
+    if customer_id is None:
+        pytest.skip(f"profile has no `{role}` customer")
+    return customer_id
+
+
+def verdict(exchange: Exchange, violations: Iterable[Violation]) -> str:
+    """An assertion message: the exchange, then each broken rule on its own line."""
+    lines = [str(v) for v in dict.fromkeys(violations)]
+    return f"{exchange.describe()}: " + "; ".join(lines)
+
+
+def assert_holds(exchange: Exchange, violations: list[Violation]) -> None:
+    """Fail with every broken rule of one exchange (one line per rule)."""
+    if violations:
+        pytest.fail(verdict(exchange, violations), pytrace=False)

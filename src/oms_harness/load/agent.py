@@ -1,0 +1,566 @@
+"""The part of a load run that lives inside Locust (gevent): the open-model generator.
+
+Importing this module imports Locust, which monkey-patches the process with gevent. Only
+``load/locustfile.py`` imports it, inside the Locust subprocess that ``oms-harness load``
+starts; the harness and its tests never do.
+
+Each Locust process runs one *dispatcher* user. The dispatcher walks the process's share of
+the arrival schedule and, at each intended start time, hands the request to a pool of
+greenlets sharing a keep-alive connection pool: concurrency grows with the target's latency
+up to ``--oms-max-in-flight``, like k6's arrival-rate executors. Latency is recorded twice:
+from the intended start (corrected for coordinated omission) and from the actual send (raw
+service time). Processes report HDR histograms and counters; the master (or the only
+process) merges them into ``results.json`` and ends the run as soon as the schedule is done.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import gevent
+import gevent.monkey
+from gevent.pool import Pool
+from geventhttpclient import HTTPClient
+from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
+from locust import LoadTestShape, User, task
+from locust import events as _locust_events
+from locust.env import Environment
+from locust.exception import StopUser
+from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+from locust.user.task import LOCUST_STATE_STOPPING
+
+from .._version import __version__
+from . import histograms
+from .checks import CachedChecker, retry_after_seconds, warm_up
+from .health import CpuSampler
+from .results import RESULTS_LOG_PREFIX, merge_reports, write_results
+from .schedule import ArrivalSchedule, ProcessTickets
+from .traffic import RequestKind, weighted_cycle
+
+PLAN_ENV = "OMS_HARNESS_LOAD_PLAN"
+"""Path of the JSON plan (traffic mix, timeouts, results path): no secret in it."""
+PLAN_JSON_ENV = "OMS_HARNESS_LOAD_PLAN_JSON"
+"""The same plan inline, for containers where mounting a file is awkward."""
+TOKEN_ENV = "OMS_HARNESS_LOAD_TOKEN"
+"""The bearer token travels by environment only: never on a command line, never in a file."""
+FINAL_MESSAGE = "oms_final"
+START_DELAY_S = 0.1
+YIELD_EVERY = 32
+BACKSTOP_MARGIN_S = 5.0
+"""The run-time backstop: schedule + drain + this; normally the run ends earlier by itself."""
+
+log = logging.getLogger("oms_harness.load")
+events: Any = _locust_events
+"""Locust's event hooks are untyped; one ``Any`` keeps mypy strict everywhere else."""
+
+
+class CheckFailedError(Exception):
+    """A response that broke the contract or the expected outcome (the reason is the message)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def _header(response: Any, name: str) -> str | None:
+    value = response.get(name)
+    if isinstance(value, list):
+        return ", ".join(value)
+    return value if isinstance(value, str) else None
+
+
+_plain_select = gevent.monkey.get_original("select", "select")
+
+
+def _idle_socket_alive(sock: Any) -> bool:
+    """An idle keep-alive socket is alive when it is open and has nothing to read."""
+    if sock is None:
+        return False
+    try:
+        if sock.fileno() < 0:
+            return False
+        readable, _, _ = _plain_select([sock], [], [], 0.0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
+class Generator:
+    """One process's share of the schedule, its HTTP client, and what it measured."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        kinds: list[RequestKind],
+        schedule: ArrivalSchedule,
+        index: int,
+        count: int,
+        max_in_flight: int,
+        interval_s: float,
+        drain_s: float,
+        timeout_s: float,
+        name: str,
+    ) -> None:
+        self.name = name
+        self.kinds = kinds
+        self.order = weighted_cycle(kinds)
+        self.position = (index * 7919) % len(self.order)
+        parts = urlsplit(base_url)
+        base_path = parts.path.rstrip("/")
+        default_port = 443 if parts.scheme == "https" else 80
+        host = parts.hostname or ""
+        host_header = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+        # each request is built once: the hot path only writes bytes (the token is in them,
+        # and nowhere else in this process)
+        self.requests = [
+            (
+                f"GET {base_path}{kind.path} HTTP/1.1\r\nHost: {host_header}\r\n"
+                f"User-Agent: oms-harness/{__version__}\r\nAccept: application/json\r\n"
+                f"Authorization: Bearer {token}\r\n\r\n"
+            ).encode("latin-1")
+            for kind in kinds
+        ]
+        self.tickets = ProcessTickets(schedule, index, count)
+        self.window = schedule.duration
+        self.interval_s = interval_s
+        self.drain_s = drain_s
+        self.max_in_flight = max_in_flight
+        self.client = HTTPClient.from_url(
+            base_url,
+            concurrency=max_in_flight,
+            connection_timeout=timeout_s,
+            network_timeout=timeout_s,
+        )
+        self.connections = self.client._connection_pool
+        # the pool checks an idle connection with select() before reuse; gevent's patched
+        # select yields to the hub even with a zero timeout (a full switch per request), the
+        # original one is a plain non-blocking syscall
+        self.connections._is_socket_alive = _idle_socket_alive  # type: ignore[method-assign]
+        self.pool = Pool(max_in_flight)
+        self.corrected = histograms.new_histogram()
+        self.raw = histograms.new_histogram()
+        self.lag = histograms.new_histogram()
+        self.intervals: dict[int, tuple[Any, Any]] = {}
+        self.failures: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()
+        self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
+        self.sent = 0
+        self.last_send = 0.0
+        self.last_done = 0.0
+        self.completed = 0
+        self.late_sends = 0
+        self.in_flight: dict[int, float] = {}
+        self.peak_in_flight = 0
+        self.rate_limited = 0
+        self.retry_after_s = 0.0
+        self.pause_until = 0.0
+        self.t0 = 0.0
+        self.t0_epoch = 0.0
+        self.started = False
+        self.finished = False
+        self.cpu = CpuSampler()
+        self.check = CachedChecker()
+        warm_up(kinds)
+        self._serial = 0
+
+    # -- recording --------------------------------------------------------------------------
+
+    def _interval(self) -> tuple[Any, Any]:
+        key = int(time.time() // self.interval_s)
+        slot = self.intervals.get(key)
+        if slot is None:
+            slot = (
+                histograms.new_histogram(histograms.INTERVAL_FIGURES),
+                histograms.new_histogram(histograms.INTERVAL_FIGURES),
+            )
+            self.intervals[key] = slot
+        return slot
+
+    def _record(
+        self, kind: RequestKind, status: int, reason: str | None, corrected: float, raw: float
+    ) -> None:
+        histograms.record(self.corrected, corrected)
+        histograms.record(self.raw, raw)
+        slot = self._interval()
+        histograms.record(slot[0], corrected)
+        histograms.record(slot[1], raw)
+        self.completed += 1
+        self.statuses[str(status)] += 1
+        counts = self.kind_counts[kind.name]
+        counts["requests"] += 1
+        if reason is not None:
+            self.failures[reason] += 1
+            counts["failures"] += 1
+
+    def pop_closed_intervals(self) -> dict[str, list[str]]:
+        """Encoded interval histograms whose time is over (sent to the master early)."""
+        current = int(time.time() // self.interval_s)
+        closed = {}
+        for key in [k for k in self.intervals if k < current]:
+            corrected, raw = self.intervals.pop(key)
+            closed[str(key)] = [histograms.encode(corrected), histograms.encode(raw)]
+        return closed
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def send(self, kind_index: int, intended: float) -> None:
+        kind = self.kinds[kind_index]
+        sent_at = time.monotonic()
+        serial = self._serial = self._serial + 1
+        self.in_flight[serial] = intended
+        self.peak_in_flight = max(self.peak_in_flight, len(self.in_flight))
+        self.sent += 1
+        self.last_send = sent_at
+        histograms.record(self.lag, max(sent_at - intended, 0.0))
+        body = b""
+        status = 0
+        try:
+            response = self._get(self.requests[kind_index])
+            try:
+                body = response.read()
+                status = response.status_code
+                content_type = _header(response, "content-type")
+                retry_after = _header(response, "retry-after") if status == 429 else None
+            finally:
+                response.release()
+            if status == 429:
+                pause = retry_after_seconds(retry_after)
+                self.rate_limited += 1
+                self.retry_after_s += pause
+                self.pause_until = max(self.pause_until, time.monotonic() + pause)
+                reason: str | None = "rate limited (429 with Retry-After)"
+            else:
+                reason = self.check(kind, status, body, content_type)
+        except gevent.GreenletExit:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every transport failure is a failed request
+            reason = f"transport error: {type(exc).__name__}"
+        finally:
+            self.in_flight.pop(serial, None)
+        done = time.monotonic()
+        self.last_done = done
+        self._record(kind, status, reason, done - intended, done - sent_at)
+        events.request.fire(
+            request_type="GET",
+            name=kind.name,
+            response_time=(done - intended) * 1000,
+            response_length=len(body),
+            exception=CheckFailedError(reason) if reason else None,
+            context={},
+            response=None,
+        )
+
+    def _get(self, request: bytes) -> HTTPSocketPoolResponse:
+        """Write a pre-built request on a pooled keep-alive connection; parse the answer.
+
+        geventhttpclient's C parser and connection pool (TLS included), without rebuilding
+        and merging headers per request. A connection the server closed while idle is
+        retried once on a fresh one (GET is idempotent), as ``HTTPClient.request`` does.
+        """
+        retries = 1
+        while True:
+            sock = self.connections.get_socket()
+            try:
+                sock.sendall(request)
+            except OSError as exc:
+                self.connections.release_socket(sock)
+                if retries and exc.errno in (errno.ECONNRESET, errno.EPIPE):
+                    retries -= 1
+                    continue
+                raise
+            try:
+                return HTTPSocketPoolResponse(sock, self.connections, method="GET")
+            except HTTPConnectionClosed:
+                if retries:
+                    retries -= 1
+                    continue
+                raise
+
+    def dispatch(self, user: User) -> None:
+        """Walk the schedule: start each request at its intended time (or as soon as possible)."""
+        if not self.started:
+            self.t0 = time.monotonic() + START_DELAY_S
+            self.t0_epoch = time.time() + START_DELAY_S
+            self.started = True
+            gevent.spawn(self._sample_cpu)
+        burst = 0
+        # stop sending halfway through the drain allowance, so what was sent can still finish
+        deadline = self.t0 + self.window + self.drain_s / 2
+        while user._state != LOCUST_STATE_STOPPING and time.monotonic() < deadline:
+            offset = self.tickets.take()
+            if offset is None:
+                break
+            intended = self.t0 + offset
+            delay = intended - time.monotonic()
+            if delay > 0:
+                gevent.sleep(delay)
+                burst = 0
+            else:
+                burst += 1
+                if burst >= YIELD_EVERY:
+                    gevent.sleep(0)
+                    burst = 0
+            pause = self.pause_until - time.monotonic()
+            if pause > 0:
+                gevent.sleep(pause)
+            if self.pool.full():
+                self.late_sends += 1
+                self.pool.wait_available()
+            self.pool.spawn(self.send, self.order[self.position], intended)
+            self.position = (self.position + 1) % len(self.order)
+        drained = self.t0 + self.window + self.drain_s
+        self.pool.join(timeout=max(drained - time.monotonic(), 0.0))
+        self._abandon_in_flight()
+
+    def _abandon_in_flight(self) -> None:
+        """Requests still open at the drain deadline count as failed, with a lower bound."""
+        now = time.monotonic()
+        for intended in list(self.in_flight.values()):
+            histograms.record(self.corrected, now - intended)
+            self.failures["unfinished at the drain deadline"] += 1
+        self.pool.kill(block=False)
+
+    def _sample_cpu(self) -> None:
+        while not self.finished:
+            gevent.sleep(1.0)
+            self.cpu.sample()
+
+    def report(self) -> dict[str, Any]:
+        intervals = {
+            str(key): [histograms.encode(c), histograms.encode(r)]
+            for key, (c, r) in self.intervals.items()
+        }
+        return {
+            "corrected": histograms.encode(self.corrected),
+            "raw": histograms.encode(self.raw),
+            "lag": histograms.encode(self.lag),
+            "intervals": intervals,
+            "planned": self.tickets.planned,
+            "sent": self.sent,
+            "send_span_s": max(self.last_send - self.t0, 0.0),
+            "done_span_s": max(self.last_done - self.t0, 0.0),
+            "check_cache": {"hits": self.check.hits, "misses": self.check.misses},
+            "completed": self.completed,
+            "unfinished": self.failures.get("unfinished at the drain deadline", 0),
+            "late_sends": self.late_sends,
+            "max_in_flight": self.peak_in_flight,
+            "users": self.max_in_flight,
+            "rate_limited": self.rate_limited,
+            "retry_after_s": self.retry_after_s,
+            "failures": dict(self.failures),
+            "statuses": dict(self.statuses),
+            "kinds": {name: dict(c) for name, c in self.kind_counts.items()},
+            "cpu_samples": self.cpu.samples,
+            "t0_epoch": self.t0_epoch,
+        }
+
+    def close(self) -> None:
+        self.finished = True
+        self.client.close()
+
+
+class _State:
+    """Per-process state (each forked Locust process has its own copy)."""
+
+    def __init__(self) -> None:
+        self.generator: Generator | None = None
+        self.finals: dict[str, dict[str, Any]] = {}
+        self.early_intervals: dict[str, dict[str, list[str]]] = {}
+        self.written = False
+        self.plan: dict[str, Any] = {}
+
+
+STATE = _State()
+
+
+def _plan() -> dict[str, Any]:
+    """The plan from a file (``oms-harness load``) or inline JSON (containers, Kubernetes)."""
+    inline = os.environ.get(PLAN_JSON_ENV)
+    path = os.environ.get(PLAN_ENV)
+    if inline:
+        plan: dict[str, Any] = json.loads(inline)
+    elif path:
+        plan = json.loads(Path(path).read_text(encoding="utf-8"))
+    else:
+        raise RuntimeError(
+            f"neither {PLAN_ENV} nor {PLAN_JSON_ENV} is set: see load/README.md "
+            "(or run this locustfile through `oms-harness load`)"
+        )
+    return plan
+
+
+def _options(environment: Environment) -> Any:
+    return environment.parsed_options
+
+
+def _add_arguments(parser: Any, **_kw: Any) -> None:
+    group = parser.add_argument_group("oms-harness open model (set by `oms-harness load`)")
+    group.add_argument("--oms-schedule", default="", help="arrival stages as JSON")
+    group.add_argument("--oms-max-in-flight", type=int, default=100)
+    group.add_argument("--oms-interval", type=float, default=1.0)
+    group.add_argument("--oms-drain", type=float, default=10.0)
+    group.add_argument("--oms-timeout", type=float, default=10.0)
+
+
+def _on_init(environment: Environment, **_kw: Any) -> None:
+    STATE.plan = _plan()
+    runner = environment.runner
+    if isinstance(runner, MasterRunner):
+        runner.register_message(FINAL_MESSAGE, _on_final)
+        events.worker_report.add_listener(_on_worker_report)
+    elif isinstance(runner, WorkerRunner):
+        events.report_to_master.add_listener(_on_report_to_master)
+
+
+def _on_test_start(environment: Environment, **_kw: Any) -> None:
+    runner = environment.runner
+    if isinstance(runner, MasterRunner) or STATE.generator is not None:
+        return
+    options = _options(environment)
+    if isinstance(runner, WorkerRunner):
+        count = max(int(options.expect_workers or 1), 1)
+        index = max(runner.worker_index, 0) % count
+        name = f"worker-{index}"
+    else:
+        count, index, name = 1, 0, "local"
+    token = os.environ.pop(TOKEN_ENV, "")
+    STATE.generator = Generator(
+        base_url=str(environment.host),
+        token=token,
+        kinds=[RequestKind.from_json(k) for k in STATE.plan["kinds"]],
+        schedule=ArrivalSchedule.from_json(json.loads(options.oms_schedule)),
+        index=index,
+        count=count,
+        max_in_flight=max(math.ceil(options.oms_max_in_flight / count), 1),
+        interval_s=float(options.oms_interval),
+        drain_s=float(options.oms_drain),
+        timeout_s=float(options.oms_timeout),
+        name=name,
+    )
+
+
+def _finish(environment: Environment) -> None:
+    generator = STATE.generator
+    if generator is None or generator.finished:
+        return
+    report = generator.report()
+    generator.close()
+    runner = environment.runner
+    if isinstance(runner, WorkerRunner):
+        runner.send_message(FINAL_MESSAGE, {"name": generator.name, "report": report})
+    elif isinstance(runner, LocalRunner):
+        STATE.finals[generator.name] = report
+        _write(environment)
+        gevent.spawn(runner.quit)
+
+
+def _on_report_to_master(client_id: str, data: dict[str, Any], **_kw: Any) -> None:
+    generator = STATE.generator
+    if generator is not None and not generator.finished:
+        data["oms_intervals"] = {
+            "name": generator.name,
+            "intervals": generator.pop_closed_intervals(),
+        }
+
+
+def _on_worker_report(client_id: str, data: Mapping[str, Any], **_kw: Any) -> None:
+    part = data.get("oms_intervals")
+    if part:
+        STATE.early_intervals.setdefault(part["name"], {}).update(part["intervals"])
+
+
+def _on_final(environment: Environment, msg: Any, **_kw: Any) -> None:
+    STATE.finals[msg.data["name"]] = msg.data["report"]
+    expected = max(int(_options(environment).expect_workers or 1), 1)
+    if len(STATE.finals) >= expected:
+        _write(environment)
+        gevent.spawn(environment.runner.quit)  # type: ignore[union-attr]
+
+
+def _write(environment: Environment) -> None:
+    if STATE.written or not STATE.plan.get("results_path"):
+        return
+    reports = {}
+    for name, report in STATE.finals.items():
+        intervals = {**STATE.early_intervals.get(name, {}), **report.get("intervals", {})}
+        reports[name] = {**report, "intervals": intervals}
+    options = _options(environment)
+    meta = {
+        "schedule": json.loads(options.oms_schedule),
+        "processes_expected": max(int(getattr(options, "expect_workers", 1) or 1), 1)
+        if isinstance(environment.runner, MasterRunner)
+        else 1,
+        "processes_reported": len(reports),
+        "interval_s": float(options.oms_interval),
+        "max_in_flight": int(options.oms_max_in_flight),
+    }
+    merged = merge_reports(reports, meta)
+    if STATE.plan["results_path"] == "-":
+        print(RESULTS_LOG_PREFIX + json.dumps(merged, separators=(",", ":")), flush=True)
+    else:
+        write_results(Path(STATE.plan["results_path"]), merged)
+    STATE.written = True
+
+
+def _on_quitting(environment: Environment, **_kw: Any) -> None:
+    """The backstop (run-time limit, Ctrl-C): write whatever arrived, marked as partial."""
+    if isinstance(environment.runner, LocalRunner) and STATE.generator is not None:
+        _finish(environment)
+    if not isinstance(environment.runner, WorkerRunner):
+        _write(environment)
+
+
+events.init_command_line_parser.add_listener(_add_arguments)
+events.init.add_listener(_on_init)
+events.test_start.add_listener(_on_test_start)
+events.quitting.add_listener(_on_quitting)
+
+
+class OpenModelUser(User):
+    """The dispatcher: one per Locust process; it only walks the schedule."""
+
+    abstract = True
+
+    @task
+    def walk_schedule(self) -> None:
+        generator = STATE.generator
+        if generator is None:  # pragma: no cover - test_start always runs first
+            raise StopUser()
+        generator.dispatch(self)
+        _finish(self.environment)
+        raise StopUser()
+
+
+class ArrivalShape(LoadTestShape):
+    """Ramp and spike runs: one dispatcher per process, stopped after the schedule and drain.
+
+    In the open model the load shape is the *arrival rate*, which the schedule already
+    follows stage by stage (see :mod:`oms_harness.load.schedule`); the shape keeps the
+    dispatchers alive for exactly that long and then ends the run by itself.
+    """
+
+    def tick(self) -> tuple[int, float] | None:
+        runner = self.runner
+        if runner is None:  # pragma: no cover - Locust sets it before ticking
+            return None
+        options = _options(runner.environment)
+        schedule = ArrivalSchedule.from_json(json.loads(options.oms_schedule))
+        limit = schedule.duration + float(options.oms_drain) + BACKSTOP_MARGIN_S
+        shape: Any = self
+        if shape.get_run_time() > limit:
+            return None
+        processes = (
+            max(int(options.expect_workers or 1), 1) if isinstance(runner, MasterRunner) else 1
+        )
+        return processes, float(processes)

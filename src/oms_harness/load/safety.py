@@ -1,0 +1,83 @@
+"""Guard rails: no accidental load on production, and every run bounded in time and requests.
+
+A load run is the one harness action that can hurt a shared system, so the defaults are
+strict and each limit is lifted only by an explicit flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ..errors import UsageError
+
+PRODUCTION_HOSTS = frozenset({"api.polygon.technology"})
+MAX_RATE_RPS = 1000.0
+MAX_DURATION_S = 3600.0
+MAX_USERS = 5000
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps in force for one run (raised with ``--max-rate`` / ``--max-duration``)."""
+
+    max_rate: float = MAX_RATE_RPS
+    max_duration: float = MAX_DURATION_S
+    max_users: int = MAX_USERS
+
+
+def is_production(base_url: str) -> bool:
+    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
+    return host in PRODUCTION_HOSTS or any(host.endswith("." + p) for p in PRODUCTION_HOSTS)
+
+
+def is_loopback(base_url: str) -> bool:
+    return (urlsplit(base_url).hostname or "").lower() in LOOPBACK_HOSTS
+
+
+def check_target(base_url: str, *, allow_production: bool) -> None:
+    """Refuse the production API unless the user said so explicitly."""
+    if is_production(base_url) and not allow_production:
+        host = urlsplit(base_url).hostname
+        raise UsageError(
+            f"refusing to load-test the production host {host}; "
+            "pass --allow-production if you really mean it"
+        )
+
+
+def check_bounds(*, peak_rps: float, duration: float, users: int, limits: Limits) -> None:
+    """Every run is bounded; exceeding a cap is a usage error naming the flag that lifts it."""
+    if peak_rps <= 0:
+        raise UsageError(f"rate must be positive, got {peak_rps:g}")
+    if duration <= 0:
+        raise UsageError(f"duration must be positive, got {duration:g}s")
+    if peak_rps > limits.max_rate:
+        raise UsageError(
+            f"rate {peak_rps:g} req/s exceeds the cap of {limits.max_rate:g}; "
+            "raise it with --max-rate"
+        )
+    if duration > limits.max_duration:
+        raise UsageError(
+            f"duration {duration:g}s exceeds the cap of {limits.max_duration:g}s; "
+            "raise it with --max-duration"
+        )
+    if users < 1 or users > limits.max_users:
+        raise UsageError(f"users must be between 1 and {limits.max_users}, got {users}")
+
+
+def parse_duration(text: str) -> float:
+    """``30s``, ``250ms``, ``2m``, ``1h`` or plain seconds -> seconds."""
+    value = text.strip().lower()
+    number, factor = value, 1.0
+    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if value.endswith(suffix):
+            number, factor = value[: -len(suffix)], scale
+            break
+    try:
+        seconds = float(number) * factor
+    except ValueError:
+        raise UsageError(f"invalid duration {text!r} (use e.g. 30s, 250ms, 2m)") from None
+    if not seconds > 0 or seconds == float("inf"):
+        raise UsageError(f"duration must be positive, got {text!r}")
+    return seconds

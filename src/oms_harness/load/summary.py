@@ -1,0 +1,180 @@
+"""Turn the merged results into the run's outputs: summary.json, .hgrm files, the PNG, a table.
+
+Everything written here derives from ``results.json`` (which the Locust master wrote) and the
+run's plan; nothing here knows the token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .._version import __version__
+from . import histograms
+from .health import GeneratorHealth
+from .slo import SloVerdict
+
+SUMMARY_FILE = "summary.json"
+PLOT_FILE = "latency.png"
+HGRM_CORRECTED = "latency-corrected.hgrm"
+HGRM_RAW = "latency-raw.hgrm"
+
+
+def public_url(url: str) -> str:
+    """The URL without userinfo, query or fragment (any of them may carry a credential)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url
+    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def latency_tables(results: Mapping[str, Any]) -> dict[str, dict[str, float | int | None]]:
+    hists = results["histograms"]
+    return {
+        "corrected": histograms.percentiles_ms(histograms.decode(hists["corrected"])),
+        "raw": histograms.percentiles_ms(histograms.decode(hists["raw"])),
+        "send_lag": histograms.percentiles_ms(histograms.decode(hists["send_lag"])),
+    }
+
+
+def measured_figures(
+    results: Mapping[str, Any],
+    latency: Mapping[str, Mapping[str, float | int | None]],
+    window_s: float,
+) -> dict[str, float | None]:
+    """The figures the SLOs judge: corrected p95/p99, error rate, served throughput.
+
+    Throughput counts completed answers over the planned window, or over the time until the
+    last answer when the run had to stretch past it.
+    """
+    counters = results.get("counters", {})
+    completed = int(counters.get("completed", 0))
+    unfinished = int(counters.get("unfinished", 0))
+    requests = completed + unfinished
+    failures = sum(int(n) for n in results.get("failures", {}).values())
+    span = max(window_s, float(results.get("done_span_s", 0.0)))
+    corrected = latency["corrected"]
+    p95, p99 = corrected.get("p95"), corrected.get("p99")
+    return {
+        "p95_ms": float(p95) if p95 is not None else None,
+        "p99_ms": float(p99) if p99 is not None else None,
+        "error_rate": round(failures / requests, 6) if requests else None,
+        "min_rps": round(completed / span, 3) if span > 0 else None,
+    }
+
+
+def verdict_name(exit_code: int) -> str:
+    return {0: "pass", 1: "slo-breach", 4: "generator-bound"}.get(exit_code, "error")
+
+
+def build_summary(
+    *,
+    scenario: str,
+    base_url: str,
+    started_at: str,
+    plan: Mapping[str, Any],
+    results: Mapping[str, Any],
+    latency: Mapping[str, Any],
+    measured: Mapping[str, float | None],
+    limits: Mapping[str, float],
+    verdicts: Sequence[SloVerdict],
+    health: GeneratorHealth,
+    invalid_reasons: Sequence[str],
+    exit_code: int,
+    outputs: Mapping[str, str],
+) -> dict[str, Any]:
+    counters = results.get("counters", {})
+    failures = results.get("failures", {})
+    completed = int(counters.get("completed", 0))
+    unfinished = int(counters.get("unfinished", 0))
+    requests = completed + unfinished
+    return {
+        "harness_version": __version__,
+        "scenario": scenario,
+        "target": {"base_url": public_url(base_url)},
+        "started_at": started_at,
+        "verdict": verdict_name(exit_code),
+        "exit_code": exit_code,
+        "plan": dict(plan),
+        "achieved": {
+            "sent_rps": health.achieved_rps,
+            "served_rps": measured.get("min_rps"),
+            "requests": requests,
+            "completed": completed,
+            "unfinished": unfinished,
+            "sent": int(counters.get("sent", 0)),
+            "unsent": max(int(counters.get("planned", 0)) - int(counters.get("sent", 0)), 0),
+        },
+        "latency_ms": dict(latency),
+        "errors": {
+            "total": sum(int(n) for n in failures.values()),
+            "rate": measured.get("error_rate"),
+            "by_reason": dict(failures),
+        },
+        "statuses": results.get("statuses", {}),
+        "check_cache": results.get("check_cache", {}),
+        "request_kinds": results.get("kinds", {}),
+        "rate_limiting": {
+            "responses_429": int(counters.get("rate_limited", 0)),
+            "retry_after_honoured_s": results.get("retry_after_s", 0.0),
+        },
+        "slo": {
+            "limits": dict(limits),
+            "measured": dict(measured),
+            "verdicts": [v.to_json() for v in verdicts],
+            "latency_basis": "corrected (from the intended start time)",
+        },
+        "generator": {**health.to_json(), "invalid_reasons": list(invalid_reasons)},
+        "outputs": dict(outputs),
+    }
+
+
+def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
+    path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+
+
+def format_report(summary: Mapping[str, Any]) -> str:
+    """The human verdict: targets, achieved, corrected vs raw, the SLO table, health."""
+    plan, achieved = summary["plan"], summary["achieved"]
+    corrected, raw = summary["latency_ms"]["corrected"], summary["latency_ms"]["raw"]
+    gen = summary["generator"]
+    lines = [
+        f"load {summary['scenario']}: planned {plan['target_rps']:g} req/s"
+        + (f" (peak {plan['peak_rps']:g})" if plan["peak_rps"] != plan["target_rps"] else "")
+        + " for "
+        f"{plan['duration_s']:g} s ({plan['planned_requests']} requests) "
+        f"at {summary['target']['base_url']}",
+        f"  sent {achieved['sent_rps']:g} req/s, served {achieved['served_rps']} req/s, "
+        f"{achieved['requests']} requests, {summary['errors']['total']} failed",
+        "  latency ms      "
+        + "  ".join(f"{k:>8}" for k in ("p50", "p90", "p95", "p99", "p99.9", "max")),
+    ]
+    for name, row in (("corrected", corrected), ("raw", raw)):
+        cells = "  ".join(
+            f"{row.get(k):>8}" if row.get(k) is not None else f"{'-':>8}"
+            for k in ("p50", "p90", "p95", "p99", "p99.9", "max")
+        )
+        lines.append(f"  {name:<14}{cells}")
+    lines.append("  SLOs (latency judged on corrected figures):")
+    lines += [f"    {v['description']}" for v in summary["slo"]["verdicts"]]
+    for reason, count in list(summary["errors"]["by_reason"].items())[:8]:
+        lines.append(f"  failure x{count}: {reason}")
+    if summary["rate_limiting"]["responses_429"]:
+        rl = summary["rate_limiting"]
+        lines.append(
+            f"  rate limited: {rl['responses_429']} x 429, paused {rl['retry_after_honoured_s']} s "
+            "as Retry-After asked"
+        )
+    cpu = gen.get("cpu_mean_percent")
+    lines.append(
+        f"  generator: cpu mean {cpu if cpu is not None else '-'}%, "
+        f"peak in flight {gen['max_in_flight']} of {gen['in_flight_cap']}, "
+        f"late sends {gen['late_sends']}"
+    )
+    lines += [f"  RESULT INVALID: {reason}" for reason in gen["invalid_reasons"]]
+    lines.append(f"  verdict: {summary['verdict']} (exit {summary['exit_code']})")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The local reference implementation of ``GET /customers/{id}/balance`` (``oms-harness serve``)."""

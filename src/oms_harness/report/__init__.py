@@ -1,0 +1,1 @@
+"""Reports for reviewers and CI: Allure results and HTML, JUnit, the Markdown summary."""

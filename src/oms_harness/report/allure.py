@@ -1,0 +1,370 @@
+"""Allure results the gate adds beside the conformance suites' own.
+
+The suites write their results through allure-pytest; this module writes what no pytest
+run produces: the run's environment, the CI executor, the categories that sort failures
+for a reviewer, one result per load SLO (measured vs limit, with the load summary and plot
+attached), and a result for a target that could not be tested at all. The format is
+Allure's documented results format, read by Allure 2 and 3 alike.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import platform
+import shutil
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from .model import LoadFacts, SloRow
+from .secrets import Secrets
+
+ANY_STATUS = ("failed", "broken", "passed", "skipped")
+
+CATEGORIES: tuple[dict[str, Any], ...] = (
+    {
+        "name": "Target unavailable",
+        "description": "The target did not answer or rejected the credentials: nothing was judged.",
+        "matchedStatuses": ["broken", "failed"],
+        "messageRegex": r"[\s\S]*(Target unavailable|unreachable|cannot reach|did not answer|"
+        r"[Cc]onnection refused|ConnectError|ConnectTimeout|credentials rejected)[\s\S]*",
+    },
+    {
+        "name": "Generator-bound",
+        "description": "The load generator could not keep the schedule: latency figures are "
+        "not trusted and an SLO pass is not reported as a pass.",
+        "matchedStatuses": ["broken", "failed", "skipped"],
+        "messageRegex": r"[\s\S]*Generator-bound[\s\S]*",
+    },
+    {
+        "name": "SLO breach",
+        "description": "A load SLO was missed: the message gives measured value and limit.",
+        "matchedStatuses": ["failed"],
+        "messageRegex": r"[\s\S]*SLO breach[\s\S]*",
+    },
+    {
+        "name": "Spec gap",
+        "description": "Behaviour the spec leaves open, reported as a finding, not a failure.",
+        "matchedStatuses": list(ANY_STATUS),
+        "messageRegex": r"[\s\S]*[Ss]pec gap[\s\S]*",
+    },
+    {
+        "name": "Contract violation",
+        "description": "The target broke a promise of the pinned contract.",
+        "matchedStatuses": ["failed"],
+    },
+)
+"""First match wins (Allure 2 and 3); regexes written to mean the same in Java and JS."""
+
+SPEC_GAP_TAG = "spec-gap"
+"""The ``tag`` label the spec-gap suite puts on its findings (they pass, without a message)."""
+
+
+def allure3_categories() -> list[dict[str, Any]]:
+    """:data:`CATEGORIES` in Allure 3's own form, which can also match on labels."""
+    rules = []
+    for category in CATEGORIES:
+        matcher: dict[str, Any] = {"statuses": list(category["matchedStatuses"])}
+        if "messageRegex" in category:
+            matcher["message"] = category["messageRegex"]
+        matchers = [matcher]
+        if category["name"] == "Spec gap":
+            matchers.append({"labels": {"tag": f"^{SPEC_GAP_TAG}$"}})
+        rules.append({"name": category["name"], "matchers": matchers})
+    return rules
+
+
+LOWER_BOUND_SLOS = frozenset({"min_rps"})
+"""SLOs whose limit is a floor; every other SLO is a ceiling."""
+LOAD_EPIC = "Load"
+SLO_FEATURE = "SLOs"
+
+
+def prepare_results_dir(results_dir: Path) -> None:
+    """Empty the results of the previous run, keeping ``history/`` (trends between runs)."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    for entry in results_dir.iterdir():
+        if entry.name == "history":
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+def _properties_escape(text: str) -> str:
+    """Java ``.properties`` escaping for a value (keys here are plain identifiers)."""
+    out = text.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return out.replace("=", "\\=").replace(":", "\\:")
+
+
+def write_environment(results_dir: Path, values: Mapping[str, str], secrets: Secrets) -> Path:
+    """``environment.properties``: shown on the report's overview."""
+    path = results_dir / "environment.properties"
+    lines = [f"{key}={_properties_escape(secrets.scrub(value))}" for key, value in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def environment_values(target: str, spec_version: str, seed: int | None) -> dict[str, str]:
+    """The standard environment table (target must already be a public URL)."""
+    return {
+        "target": target,
+        "spec.version": spec_version,
+        "harness.version": __version__,
+        "seed": "random" if seed is None else str(seed),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(terse=True),
+    }
+
+
+def executor_from_ci(environ: Mapping[str, str]) -> dict[str, Any] | None:
+    """Allure's ``executor.json`` from CI variables (GitHub, GitLab, Jenkins); None locally."""
+    if environ.get("GITHUB_ACTIONS") == "true" and environ.get("GITHUB_RUN_ID"):
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com")
+        repo = environ.get("GITHUB_REPOSITORY", "")
+        run_url = f"{server}/{repo}/actions/runs/{environ['GITHUB_RUN_ID']}"
+        return _executor(
+            "GitHub Actions",
+            "github",
+            url=f"{server}/{repo}",
+            build_order=environ.get("GITHUB_RUN_NUMBER"),
+            build_name=f"{environ.get('GITHUB_WORKFLOW', 'workflow')} "
+            f"#{environ.get('GITHUB_RUN_NUMBER', '')}".strip(),
+            build_url=run_url,
+        )
+    if environ.get("GITLAB_CI") == "true" and environ.get("CI_PIPELINE_URL"):
+        return _executor(
+            "GitLab CI",
+            "gitlab",
+            url=environ.get("CI_PROJECT_URL"),
+            build_order=environ.get("CI_PIPELINE_IID"),
+            build_name=f"{environ.get('CI_PROJECT_NAME', 'pipeline')} "
+            f"#{environ.get('CI_PIPELINE_IID', '')}".strip(),
+            build_url=environ.get("CI_JOB_URL") or environ["CI_PIPELINE_URL"],
+        )
+    if environ.get("JENKINS_URL") and environ.get("BUILD_URL"):
+        return _executor(
+            "Jenkins",
+            "jenkins",
+            url=environ.get("JENKINS_URL"),
+            build_order=environ.get("BUILD_NUMBER"),
+            build_name=environ.get("BUILD_TAG") or environ.get("JOB_NAME"),
+            build_url=environ["BUILD_URL"],
+        )
+    return None
+
+
+def _executor(
+    name: str,
+    kind: str,
+    *,
+    url: str | None,
+    build_order: str | None,
+    build_name: str | None,
+    build_url: str,
+) -> dict[str, Any]:
+    executor: dict[str, Any] = {"name": name, "type": kind, "buildUrl": build_url}
+    if url:
+        executor["url"] = url
+    if build_name:
+        executor["buildName"] = build_name
+    if build_order and build_order.isdigit():
+        executor["buildOrder"] = int(build_order)
+    return executor
+
+
+def write_executor(results_dir: Path, environ: Mapping[str, str]) -> Path | None:
+    """``executor.json`` when running under a known CI, so the report links the run."""
+    executor = executor_from_ci(environ)
+    if executor is None:
+        return None
+    path = results_dir / "executor.json"
+    path.write_text(json.dumps(executor, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def write_categories(results_dir: Path) -> Path:
+    """``categories.json`` (Allure 2 reads it; Allure 3 gets the same rules via its config)."""
+    path = results_dir / "categories.json"
+    path.write_text(json.dumps(list(CATEGORIES), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _stable_id(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _attach(results_dir: Path, source: Path, name: str) -> dict[str, str] | None:
+    """Copy a file into the results as an attachment; None if it does not exist."""
+    if not source.is_file():
+        return None
+    target = results_dir / f"{uuid.uuid4()}-attachment{source.suffix}"
+    shutil.copyfile(source, target)
+    mime = mimetypes.guess_type(source.name)[0] or "text/plain"
+    return {"name": name, "source": target.name, "type": mime}
+
+
+def _attach_text(results_dir: Path, text: str, name: str, mime: str) -> dict[str, str]:
+    suffix = {"application/json": ".json", "text/csv": ".csv"}.get(mime, ".txt")
+    target = results_dir / f"{uuid.uuid4()}-attachment{suffix}"
+    target.write_text(text, encoding="utf-8")
+    return {"name": name, "source": target.name, "type": mime}
+
+
+def write_result(
+    results_dir: Path,
+    *,
+    full_name: str,
+    name: str,
+    status: str,
+    message: str | None = None,
+    trace: str | None = None,
+    labels: Sequence[tuple[str, str]] = (),
+    parameters: Sequence[tuple[str, str]] = (),
+    attachments: Sequence[dict[str, str]] = (),
+    description: str | None = None,
+    start_ms: int | None = None,
+    stop_ms: int | None = None,
+) -> Path:
+    """One ``*-result.json`` in Allure's results format."""
+    now = int(time.time() * 1000)
+    result: dict[str, Any] = {
+        "uuid": str(uuid.uuid4()),
+        "historyId": _stable_id(full_name),
+        "testCaseId": _stable_id(full_name),
+        "fullName": full_name,
+        "name": name,
+        "status": status,
+        "stage": "finished",
+        "start": start_ms if start_ms is not None else now,
+        "stop": stop_ms if stop_ms is not None else now,
+        "labels": [{"name": k, "value": v} for k, v in labels],
+        "parameters": [{"name": k, "value": v} for k, v in parameters],
+        "attachments": list(attachments),
+        "steps": [],
+    }
+    if message is not None or trace is not None:
+        result["statusDetails"] = {"message": message or "", "trace": trace or ""}
+    if description:
+        result["description"] = description
+    path = results_dir / f"{result['uuid']}-result.json"
+    path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _load_labels(story: str, severity: str = "critical") -> list[tuple[str, str]]:
+    return [
+        ("epic", LOAD_EPIC),
+        ("feature", SLO_FEATURE),
+        ("story", story),
+        ("severity", severity),
+        ("parentSuite", "oms-harness gate"),
+        ("suite", "load"),
+        ("framework", "oms-harness"),
+    ]
+
+
+def slo_status(slo: SloRow, generator_bound: bool) -> tuple[str, str]:
+    """Allure status and message of one SLO: a pass under a bound generator is no pass."""
+    if generator_bound:
+        return "broken", f"Generator-bound: not judged; {slo.describe()}"
+    if slo.measured is None:
+        return "broken", f"SLO not measured: {slo.describe()}"
+    if slo.passed:
+        return "passed", f"SLO met: {slo.describe()}"
+    return "failed", f"SLO breach: {slo.describe()}"
+
+
+def write_load_results(results_dir: Path, load: LoadFacts, secrets: Secrets) -> list[Path]:
+    """One Allure test per SLO plus one for generator health, each with the evidence."""
+    shared: list[dict[str, str]] = []
+    if load.summary_path is not None:
+        summary = _summary_attachment(results_dir, load.summary_path, secrets)
+        if summary is not None:
+            shared.append(summary)
+    if load.plot_path is not None:
+        plot = _attach(results_dir, load.plot_path, "latency plot")
+        if plot is not None:
+            shared.append(plot)
+    run_params = [
+        ("scenario", load.scenario),
+        ("target rate (req/s)", f"{load.target_rps:g}"),
+        ("achieved rate (req/s)", f"{load.achieved_rps:.1f}"),
+        ("requests", str(load.requests)),
+    ]
+    written = []
+    for slo in load.slos:
+        status, message = slo_status(slo, load.generator_bound)
+        limit, measured = slo.shown_limit, slo.shown_measured
+        written.append(
+            write_result(
+                results_dir,
+                full_name=f"oms_harness.load.{load.scenario}.slo.{slo.name}",
+                name=f"SLO {slo.name} {'≥' if slo.name in LOWER_BOUND_SLOS else '≤'} {limit}",
+                status=status,
+                message=message,
+                labels=_load_labels(f"SLO {slo.name}"),
+                parameters=[("measured", measured), ("limit", limit), *run_params],
+                attachments=shared,
+                description=f"Load scenario `{load.scenario}`: {slo.describe()}.",
+            )
+        )
+    written.append(_write_generator_health(results_dir, load, run_params, shared))
+    return written
+
+
+def _write_generator_health(
+    results_dir: Path,
+    load: LoadFacts,
+    run_params: list[tuple[str, str]],
+    shared: list[dict[str, str]],
+) -> Path:
+    rate = f"achieved {load.achieved_rps:.1f} of {load.target_rps:g} req/s"
+    if load.generator_bound:
+        status, message = "broken", f"Generator-bound: {rate}; the figures cannot be trusted"
+    else:
+        status, message = "passed", f"Generator kept the schedule: {rate}"
+    failures = "".join(f"\n{reason}: {count}" for reason, count in sorted(load.failures.items()))
+    return write_result(
+        results_dir,
+        full_name=f"oms_harness.load.{load.scenario}.generator_health",
+        name="Load generator kept the schedule",
+        status=status,
+        message=message,
+        trace=f"failures by reason:{failures}" if failures else None,
+        labels=_load_labels("Generator health", severity="normal"),
+        parameters=run_params,
+        attachments=shared,
+    )
+
+
+def _summary_attachment(results_dir: Path, path: Path, secrets: Secrets) -> dict[str, str] | None:
+    if not path.is_file():
+        return None
+    text = secrets.scrub(path.read_text(encoding="utf-8", errors="replace"))
+    return _attach_text(results_dir, text, "load summary.json", "application/json")
+
+
+def write_problem_result(results_dir: Path, *, phase: str, message: str, secrets: Secrets) -> Path:
+    """A broken result for a phase that stopped the gate (target unavailable, bad input)."""
+    return write_result(
+        results_dir,
+        full_name=f"oms_harness.gate.{phase}",
+        name=f"{phase} completed",
+        status="broken",
+        message=secrets.scrub(message),
+        labels=[
+            ("epic", "Gate"),
+            ("feature", phase),
+            ("severity", "blocker"),
+            ("parentSuite", "oms-harness gate"),
+            ("suite", phase),
+            ("framework", "oms-harness"),
+        ],
+    )

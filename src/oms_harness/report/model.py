@@ -1,0 +1,303 @@
+"""The gate's verdict as plain data, independent of the runners that produced it.
+
+The conformance and load runners each return their own result type; the report writers
+(JUnit, summary, Allure, the terminal table) only read this model, so they can be tested
+on synthetic data and survive changes in the runners. ``from_conformance`` and
+``from_load`` are the only places that know the runners' shapes (duck-typed Protocols).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+from ..exit_codes import ExitCode
+
+
+class AreaCountsLike(Protocol):
+    @property
+    def passed(self) -> int: ...
+    @property
+    def failed(self) -> int: ...
+    @property
+    def skipped(self) -> int: ...
+    @property
+    def spec_gaps(self) -> int | Sequence[str]: ...
+
+
+class ConformanceLike(Protocol):
+    """What the gate reads from ``run_conformance`` (brief interface 5)."""
+
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def seed(self) -> int | None: ...
+    @property
+    def spec_gaps(self) -> Sequence[str]: ...
+    @property
+    def areas(self) -> Mapping[str, AreaCountsLike]: ...
+    @property
+    def failures(self) -> Sequence[tuple[str, str]]: ...
+
+
+class SloLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def measured(self) -> float | None: ...
+    @property
+    def passed(self) -> bool: ...
+    @property
+    def unit(self) -> str: ...
+
+
+class LoadLike(Protocol):
+    """What the gate reads from ``run_load`` (brief interface 6)."""
+
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def report_dir(self) -> Path: ...
+    @property
+    def summary_path(self) -> Path: ...
+    @property
+    def plot_path(self) -> Path | None: ...
+    @property
+    def slos(self) -> Sequence[SloLike]: ...
+    @property
+    def generator_bound(self) -> bool: ...
+    @property
+    def achieved_rps(self) -> float: ...
+    @property
+    def target_rps(self) -> float: ...
+    @property
+    def requests(self) -> int: ...
+    @property
+    def failures(self) -> Mapping[str, int]: ...
+
+
+AREA_ORDER = (
+    "fuzz",
+    "currency",
+    "decimal",
+    "customer-id",
+    "error-bodies",
+    "updated-at",
+    "auth",
+    "spec-gaps",
+)
+"""Conformance areas in the order reviewers read them (brief interface 5)."""
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    """One line of the verdict table: a conformance area or the load SLOs."""
+
+    area: str
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    spec_gaps: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+
+@dataclass(frozen=True)
+class SloRow:
+    """One SLO: measured against its limit. ``measured`` is None when nothing was measured."""
+
+    name: str
+    limit: float
+    measured: float | None
+    passed: bool
+    unit: str = ""
+
+    def describe(self) -> str:
+        """``p95_ms: measured 12.35 ms, limit 250 ms`` (one line, for messages and tables)."""
+        return f"{self.name}: measured {self.shown_measured}, limit {self.shown_limit}"
+
+    @property
+    def shown_measured(self) -> str:
+        return "n/a" if self.measured is None else self._with_unit(self.measured)
+
+    @property
+    def shown_limit(self) -> str:
+        return self._with_unit(self.limit)
+
+    def _with_unit(self, value: float) -> str:
+        if self.unit == "fraction":
+            return f"{fmt_num(value * 100)}%"
+        return f"{fmt_num(value)} {self.unit}".strip()
+
+
+@dataclass(frozen=True)
+class LoadFacts:
+    """The load run in the terms a reviewer needs; ``None`` in the verdict when skipped."""
+
+    scenario: str
+    exit_code: int
+    slos: tuple[SloRow, ...]
+    generator_bound: bool
+    achieved_rps: float
+    target_rps: float
+    requests: int
+    failures: Mapping[str, int]
+    report_dir: Path | None = None
+    summary_path: Path | None = None
+    plot_path: Path | None = None
+
+    @property
+    def row(self) -> AreaRow:
+        passed = sum(1 for slo in self.slos if slo.passed)
+        return AreaRow("load SLOs", passed=passed, failed=len(self.slos) - passed)
+
+
+@dataclass(frozen=True)
+class ConformanceFacts:
+    exit_code: int
+    seed: int | None
+    rows: tuple[AreaRow, ...]
+    failures: tuple[tuple[str, str], ...]
+    spec_gaps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GateVerdict:
+    """Everything the reports say about one gate run."""
+
+    exit_code: int
+    target: str
+    conformance: ConformanceFacts | None = None
+    load: LoadFacts | None = None
+    load_skipped: str | None = None
+    problem: str | None = None
+    """A run-stopping problem (target unavailable, load crashed), one line."""
+    elapsed_s: float = 0.0
+    report_html: Path | None = None
+    render_note: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def seed(self) -> int | None:
+        return self.conformance.seed if self.conformance else None
+
+    @property
+    def rows(self) -> list[AreaRow]:
+        rows = list(self.conformance.rows) if self.conformance else []
+        if self.load is not None:
+            rows.append(self.load.row)
+        return rows
+
+    @property
+    def headline(self) -> str:
+        return VERDICT_WORDS.get(self.exit_code, f"exit {self.exit_code}")
+
+    @property
+    def breached_slos(self) -> list[SloRow]:
+        return [slo for slo in self.load.slos if not slo.passed] if self.load else []
+
+
+VERDICT_WORDS: dict[int, str] = {
+    ExitCode.OK: "PASS: every check held and every SLO was met",
+    ExitCode.FAILED: "FAIL: contract violation or SLO breach",
+    ExitCode.USAGE: "ERROR: usage or profile error",
+    ExitCode.TARGET_UNAVAILABLE: "ERROR: target unreachable or credentials rejected",
+    ExitCode.RESULT_INVALID: "INVALID: the load generator was the bottleneck; figures not trusted",
+    ExitCode.INTERRUPTED: "INTERRUPTED",
+}
+
+
+def fmt_num(value: float) -> str:
+    """Compact number for people: ``50`` not ``50.0``; ``12.35``; ``0.25``; ``1235``."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    if abs(value) >= 1000:
+        return f"{value:.0f}"
+    return f"{value:.4g}"
+
+
+def _count(value: int | Sequence[str]) -> int:
+    return value if isinstance(value, int) else len(value)
+
+
+def from_conformance(result: ConformanceLike) -> ConformanceFacts:
+    """Adapt a ``ConformanceResult`` (areas in reading order, unknown areas last)."""
+    names = [a for a in AREA_ORDER if a in result.areas]
+    names += sorted(a for a in result.areas if a not in AREA_ORDER)
+    rows = tuple(
+        AreaRow(
+            area=name,
+            passed=result.areas[name].passed,
+            failed=result.areas[name].failed,
+            skipped=result.areas[name].skipped,
+            spec_gaps=_count(result.areas[name].spec_gaps),
+        )
+        for name in names
+    )
+    return ConformanceFacts(
+        exit_code=int(result.exit_code),
+        seed=result.seed,
+        rows=rows,
+        failures=tuple((str(t), str(r)) for t, r in result.failures),
+        spec_gaps=tuple(result.spec_gaps),
+    )
+
+
+def from_load(result: LoadLike, scenario: str) -> LoadFacts:
+    """Adapt a ``LoadResult``."""
+    return LoadFacts(
+        scenario=scenario,
+        exit_code=int(result.exit_code),
+        slos=tuple(
+            SloRow(
+                name=s.name,
+                limit=float(s.limit),
+                measured=None if s.measured is None else float(s.measured),
+                passed=bool(s.passed),
+                unit=s.unit,
+            )
+            for s in result.slos
+        ),
+        generator_bound=bool(result.generator_bound),
+        achieved_rps=float(result.achieved_rps),
+        target_rps=float(result.target_rps),
+        requests=int(result.requests),
+        failures=dict(result.failures),
+        report_dir=result.report_dir,
+        summary_path=result.summary_path,
+        plot_path=result.plot_path,
+    )
+
+
+def public_url(url: str) -> str:
+    """The URL without userinfo or query (either may carry a credential)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def gate_exit_code(conformance: int | None, load: int | None) -> int:
+    """One exit code for the whole gate, with the sub-commands' meanings.
+
+    A usage or availability problem stops everything (2, 3); then any violation or
+    breach (1) wins over an untrustworthy load result (4), which wins over green (0).
+    """
+    codes = [c for c in (conformance, load) if c is not None]
+    for decisive in (ExitCode.USAGE, ExitCode.TARGET_UNAVAILABLE, ExitCode.FAILED):
+        if decisive in codes:
+            return int(decisive)
+    if ExitCode.RESULT_INVALID in codes:
+        return int(ExitCode.RESULT_INVALID)
+    return max(codes, default=int(ExitCode.OK))

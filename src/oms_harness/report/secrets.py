@@ -1,0 +1,78 @@
+"""Keep credentials out of everything the gate writes.
+
+Each writer redacts what it writes, and the gate ends with a sweep over every file it
+produced: a credential found there is replaced in place and reported as a harness bug,
+so a leak in any component cannot reach a CI artifact silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..profile import TargetProfile
+from ..redaction import REDACTED, Redactor
+
+SWEEP_REPLACEMENT = REDACTED
+"""No markup characters: the sweep edits HTML, XML, JSON and CSV files in place."""
+_MIN_SECRET_LENGTH = 6
+"""Shorter values would redact ordinary words; no real token or secret is this short."""
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The credential values of one run (never printed: ``__repr__`` hides them)."""
+
+    values: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        return f"Secrets(<{len(self.values)} redacted>)"
+
+    def with_value(self, value: str | None) -> Secrets:
+        if not value or len(value) < _MIN_SECRET_LENGTH:
+            return self
+        return Secrets(self.values | {value})
+
+    def scrub(self, text: str) -> str:
+        """``text`` without the credentials, JWT-shaped strings or Authorization values."""
+        return Redactor(self.values)(text)
+
+    def found_in(self, text: str) -> bool:
+        return any(value in text for value in self.values)
+
+
+def profile_secrets(profile: TargetProfile, environ: Mapping[str, str] | None = None) -> Secrets:
+    """Every credential a profile can put in play: inline token, token env, API key/secret."""
+    env = os.environ if environ is None else environ
+    creds = profile.credentials
+    secrets = Secrets().with_value(creds.token).with_value(env.get(creds.token_env))
+    secrets = secrets.with_value(creds.expired_token)
+    for name in (creds.api_key_env, creds.api_secret_env):
+        if name:
+            secrets = secrets.with_value(env.get(name))
+    return secrets
+
+
+def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:
+    """Redact credentials in place in every file under ``paths``; return the files fixed.
+
+    Binary files are compared as bytes (UTF-8 encoded secrets), so a PNG or a zip that
+    somehow embeds a token is caught too.
+    """
+    if not secrets.values:
+        return []
+    needles = [(v.encode(), SWEEP_REPLACEMENT.encode()) for v in secrets.values]
+    fixed: list[Path] = []
+    for root in paths:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            data = path.read_bytes()
+            if not any(needle in data for needle, _ in needles):
+                continue
+            for needle, replacement in sorted(needles, key=lambda n: len(n[0]), reverse=True):
+                data = data.replace(needle, replacement)
+            path.write_bytes(data)
+            fixed.append(path)
+    return fixed

@@ -1,0 +1,71 @@
+"""Redaction: no token survives in headers, free text, curl lines or files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oms_harness.redaction import REDACTED, Redactor, redact_authorization, redact_headers
+
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (f"Bearer {TOKEN}", f"Bearer {REDACTED}"),
+        ("Basic dXNlcjpwYXNz", f"Basic {REDACTED}"),
+        (TOKEN, REDACTED),
+        ("Bearer", "Bearer"),
+        ("Bearer ", "Bearer "),
+    ],
+)
+def test_authorization_keeps_scheme_drops_credential(value: str, expected: str) -> None:
+    assert redact_authorization(value) == expected
+
+
+def test_only_sensitive_headers_are_redacted() -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json"}
+    assert redact_headers(headers) == [
+        ("Authorization", f"Bearer {REDACTED}"),
+        ("Accept", "application/json"),
+    ]
+
+
+def test_known_secret_is_removed_anywhere() -> None:
+    redact = Redactor(["opaque-secret-value"])
+    assert "opaque-secret-value" not in redact("x=opaque-secret-value;y")
+
+
+def test_jwt_shaped_strings_are_removed_even_when_unknown() -> None:
+    tampered = TOKEN[:-3] + "AAA"
+    text = Redactor()(f"token {tampered} and alg none {TOKEN.rsplit('.', 1)[0]}.")
+    assert "eyJzdWIiOiJ4In0" not in text
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "curl -H 'Authorization: Bearer opaque-123456' http://x",
+        '{"Authorization": "Token opaque-123456"}',
+        "authorization=opaque-123456",
+    ],
+)
+def test_authorization_values_in_text_are_removed(line: str) -> None:
+    assert "opaque-123456" not in Redactor()(line)
+
+
+def test_short_strings_are_not_treated_as_secrets() -> None:
+    assert Redactor(["abc"])("abc abc") == "abc abc"
+
+
+def test_tree_rewrites_only_files_with_secrets(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    dirty = tmp_path / "sub" / "result.json"
+    dirty.write_text(f'{{"header": "Bearer {TOKEN}"}}', encoding="utf-8")
+    clean = tmp_path / "clean.txt"
+    clean.write_text("nothing to see", encoding="utf-8")
+    assert Redactor([TOKEN]).tree(tmp_path) == 1
+    assert TOKEN not in dirty.read_text(encoding="utf-8")
+    assert clean.read_text(encoding="utf-8") == "nothing to see"

@@ -1,0 +1,205 @@
+"""`oms-harness gate` end to end, as a user runs it: a subprocess against a live reference."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from oms_harness.contract.typeid import new_customer_id
+from oms_harness.local_target import local_reference
+from oms_harness.report.render import allure_command
+
+pytestmark = pytest.mark.e2e
+
+GATE_TIMEOUT_S = 300
+HAS_ALLURE = allure_command() is not None
+CHECK_REPORT = Path(__file__).resolve().parents[2] / "scripts" / "check_report.py"
+
+
+def gate(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oms_harness", "gate", *args],
+        capture_output=True,
+        text=True,
+        timeout=GATE_TIMEOUT_S,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+def _junit_cases(path: Path) -> dict[str, ET.Element]:
+    root = ET.parse(path).getroot()
+    return {f"{c.get('classname')}::{c.get('name')}": c for c in root.iter("testcase")}
+
+
+@pytest.mark.slow
+def test_clean_reference_passes_with_every_output(tmp_path: Path) -> None:
+    """The README's main job: no target given, defaults, everything written."""
+    reports = tmp_path / "reports"
+    result = gate("--report-dir", str(reports), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    assert "oms-harness gate: PASS" in result.stdout
+    assert "seed " in result.stdout
+    assert "Traceback" not in result.stderr
+    summary = (reports / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## ✅ oms-harness gate: PASS")
+    assert "| load SLOs |" in summary
+    cases = _junit_cases(reports / "junit.xml")
+    assert any(name.startswith("load.smoke.slo::p95_ms") for name in cases)
+    assert len(cases) > 50
+    assert not [c for c in cases.values() if c.find("failure") is not None]
+    results = reports / "allure-results"
+    assert (results / "environment.properties").is_file()
+    assert (results / "categories.json").is_file()
+    assert len(list(results.glob("*-result.json"))) >= len(cases) - 1
+    single_file = reports / "allure-report" / "index.html"
+    if HAS_ALLURE:
+        assert "googletagmanager" not in single_file.read_text(encoding="utf-8")
+        assert (reports / "allure-report" / "site" / "index.html").is_file()
+        assert f"report: {single_file}" in result.stdout
+    else:  # the gate must still pass, keep the results and say how to render
+        assert not single_file.exists()
+        assert "npm ci" in result.stdout
+
+
+@pytest.mark.slow
+def test_mutant_fails_and_the_summary_names_the_check(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    with local_reference(mutant="default-currency-eur", workdir=tmp_path / "ref") as target:
+        result = gate(
+            "--profile",
+            str(target.profile_path),
+            "--report-dir",
+            str(reports),
+            "--skip-load",
+            "--no-render",
+            "--max-examples",
+            "50",
+            cwd=tmp_path,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    summary = (reports / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## ❌ oms-harness gate: FAIL")
+    failing = [line for line in summary.splitlines() if line.startswith("- `")]
+    assert any("test_currency" in line for line in failing), summary
+    assert "| currency |" in summary
+    cases = _junit_cases(reports / "junit.xml")
+    assert any("currency" in n and c.find("failure") is not None for n, c in cases.items())
+    assert "Load: skipped (--skip-load)" in summary
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_closed_port_exits_3_with_one_line_and_reports(tmp_path: Path) -> None:
+    profile = tmp_path / "closed.toml"
+    profile.write_text(
+        f'base_url = "http://127.0.0.1:{_closed_port()}/v0.9"\n'
+        'token = "a-token-for-a-closed-port"\n'
+        f'[customers]\nfunded = "{new_customer_id()}"\n',
+        encoding="utf-8",
+    )
+    reports = tmp_path / "reports"
+    result = gate(
+        "--profile", str(profile), "--report-dir", str(reports), "--no-render", cwd=tmp_path
+    )
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "target unreachable" in result.stdout
+    summary = (reports / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("## ⛔")
+    assert "cannot reach" in summary or "did not answer" in summary
+    cases = _junit_cases(reports / "junit.xml")
+    assert cases["gate::gate_completed"].find("error") is not None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('base_url = "http://127.0.0.1:1/v0.9"\n[customers\n', "invalid TOML"),
+        (
+            'base_url = "http://127.0.0.1:1/v0.9"\ntoken = "t"\n[customers]\nfunded = "x"\n',
+            "TypeID",
+        ),
+    ],
+)
+def test_broken_profile_exits_2_with_one_line(tmp_path: Path, content: str, message: str) -> None:
+    profile = tmp_path / "broken.toml"
+    profile.write_text(content, encoding="utf-8")
+    result = gate("--profile", str(profile), "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("oms-harness gate: error: ")
+    assert message in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_profile_exits_2(tmp_path: Path) -> None:
+    result = gate("--profile", str(tmp_path / "nope.toml"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "file not found" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_load_scenario_exits_2_before_anything_runs(tmp_path: Path) -> None:
+    result = gate("--load-scenario", "nope", "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "nope" in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HAS_ALLURE, reason="Node.js or the npm package `allure` is missing")
+@pytest.mark.skipif(
+    shutil.which("chromium") is None,
+    reason="Debian package `chromium` is not installed (apt-get install -y chromium)",
+)
+def test_failed_check_visible_in_headless_chromium(tmp_path: Path) -> None:
+    """The single file, opened from disk: suites on the overview, the failing check with its
+    request and response, and not one request leaving the machine."""
+    reports = tmp_path / "reports"
+    with local_reference(mutant="wrong-content-type", workdir=tmp_path / "ref") as target:
+        result = gate(
+            "--profile",
+            str(target.profile_path),
+            "--report-dir",
+            str(reports),
+            "--skip-load",
+            "--max-examples",
+            "20",
+            cwd=tmp_path,
+        )
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    shots = tmp_path / "screenshots"
+    single_file = reports / "allure-report" / "index.html"
+    check = subprocess.run(
+        [sys.executable, str(CHECK_REPORT), str(single_file), "--out", str(shots)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    verdict = json.loads(check.stdout)
+    assert verdict["checks"] == {
+        "overview rendered": True,
+        "overview lists every suite": True,
+        "failed check opens": True,
+        "request and response shown": True,
+        "no network requests": True,
+    }
+    assert check.returncode == 0
+    for png in ("overview.png", "failed-check.png"):
+        assert (shots / png).read_bytes().startswith(b"\x89PNG")

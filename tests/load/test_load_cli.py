@@ -1,0 +1,65 @@
+"""`oms-harness load` refuses bad requests with one line and exit 2, before anything starts."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from oms_harness.contract.typeid import new_customer_id
+
+
+def load(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "oms_harness", "load", *args],
+        capture_output=True, text=True, timeout=60, cwd=cwd, stdin=subprocess.DEVNULL, check=False,
+    )  # fmt: skip
+
+
+def _profile(tmp_path: Path, base_url: str) -> Path:
+    path = tmp_path / "target.toml"
+    path.write_text(
+        f'base_url = "{base_url}"\ntoken = "tok-never-used-123"\n'
+        f'[customers]\nfunded = "{new_customer_id()}"\n'
+    )
+    return path
+
+
+def test_production_host_is_refused_without_the_flag(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "https://api.polygon.technology/v0.9")
+    result = load("--profile", str(profile), "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "refusing to load-test the production host" in result.stderr
+    assert "--allow-production" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--rate", "5000"], "--max-rate"),
+        (["--duration", "3h"], "--max-duration"),
+        (["--duration", "soon"], "invalid duration"),
+        (["--master", "--worker"], "exclude each other"),
+        (["--worker"], "--master-host"),
+        (["--users", "1", "--processes", "2"], "at least the number of processes"),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    result = load("--profile", str(profile), *args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_closed_port_exits_3_before_the_run(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    result = load("--profile", str(profile), "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 3, result.stderr
+    assert "tok-never-used-123" not in result.stderr + result.stdout
+    assert not (tmp_path / "r").exists()

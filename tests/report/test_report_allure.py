@@ -1,0 +1,217 @@
+"""Allure results written by the gate: environment, executor, categories, SLO results."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oms_harness.report import allure
+from oms_harness.report.secrets import Secrets
+
+TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
+
+
+def _results(results_dir: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(results_dir.glob("*-result.json"))
+    ]
+
+
+def _category(message: str, status: str) -> str | None:
+    """Which category Allure files a result under: the first whose rule matches."""
+    for category in allure.CATEGORIES:
+        if status not in category["matchedStatuses"]:
+            continue
+        regex = category.get("messageRegex")
+        if regex is None or re.fullmatch(regex, message):
+            return str(category["name"])
+    return None
+
+
+def test_prepare_keeps_history_only(tmp_path: Path) -> None:
+    results = tmp_path / "allure-results"
+    (results / "history").mkdir(parents=True)
+    (results / "history" / "history.jsonl").write_text("{}\n", encoding="utf-8")
+    (results / "old-result.json").write_text("{}", encoding="utf-8")
+    (results / "sub").mkdir()
+    allure.prepare_results_dir(results)
+    assert [p.name for p in results.iterdir()] == ["history"]
+    assert (results / "history" / "history.jsonl").is_file()
+
+
+def test_environment_properties_escaped_and_redacted(tmp_path: Path) -> None:
+    values = allure.environment_values("http://127.0.0.1:9/v0.9", "v26.05.28-0001", 7)
+    values["note"] = f"a=b:c {TOKEN}"
+    path = allure.write_environment(tmp_path, values, Secrets().with_value(TOKEN))
+    text = path.read_text(encoding="utf-8")
+    assert "target=http\\://127.0.0.1\\:9/v0.9" in text
+    assert "spec.version=v26.05.28-0001" in text
+    assert "seed=7" in text
+    assert "python=" in text
+    assert "harness.version=" in text
+    assert "note=a\\=b\\:c [redacted]" in text
+    assert TOKEN not in text
+
+
+def test_environment_seed_random_when_unknown() -> None:
+    assert allure.environment_values("u", "v", None)["seed"] == "random"
+
+
+def test_executor_from_github_actions() -> None:
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_REPOSITORY": "acme/oms",
+        "GITHUB_RUN_ID": "123",
+        "GITHUB_RUN_NUMBER": "17",
+        "GITHUB_WORKFLOW": "gate",
+    }
+    executor = allure.executor_from_ci(env)
+    assert executor == {
+        "name": "GitHub Actions",
+        "type": "github",
+        "url": "https://github.com/acme/oms",
+        "buildUrl": "https://github.com/acme/oms/actions/runs/123",
+        "buildName": "gate #17",
+        "buildOrder": 17,
+    }
+
+
+def test_executor_from_gitlab_and_jenkins() -> None:
+    gitlab = allure.executor_from_ci(
+        {"GITLAB_CI": "true", "CI_PIPELINE_URL": "https://gl/p/1", "CI_PIPELINE_IID": "5"}
+    )
+    assert gitlab is not None
+    assert (gitlab["type"], gitlab["buildUrl"], gitlab["buildOrder"]) == (
+        "gitlab",
+        "https://gl/p/1",
+        5,
+    )
+    jenkins = allure.executor_from_ci({"JENKINS_URL": "https://j/", "BUILD_URL": "https://j/b/9"})
+    assert jenkins is not None
+    assert jenkins["buildUrl"] == "https://j/b/9"
+
+
+def test_no_executor_outside_ci(tmp_path: Path) -> None:
+    assert allure.write_executor(tmp_path, {"CI": "true"}) is None
+    assert not (tmp_path / "executor.json").exists()
+
+
+def test_categories_file_has_the_five_categories(tmp_path: Path) -> None:
+    categories = json.loads(allure.write_categories(tmp_path).read_text(encoding="utf-8"))
+    assert [c["name"] for c in categories] == [
+        "Target unavailable",
+        "Generator-bound",
+        "SLO breach",
+        "Spec gap",
+        "Contract violation",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "category"),
+    [
+        (
+            "Target unavailable: cannot reach target http://x: ConnectError",
+            "broken",
+            "Target unavailable",
+        ),
+        (
+            "Generator-bound: not judged; p95_ms: measured 3 ms, limit 250 ms",
+            "broken",
+            "Generator-bound",
+        ),
+        ("SLO breach: p95_ms: measured 320 ms, limit 250 ms", "failed", "SLO breach"),
+        ("spec gap: unsupported currency XXX answered 400", "passed", "Spec gap"),
+        (
+            "AssertionError: default currency was EUR\nassert 'EUR' == 'USD'",
+            "failed",
+            "Contract violation",
+        ),
+        ("SLO met: p95_ms: measured 3 ms, limit 250 ms", "passed", None),
+    ],
+)
+def test_categories_sort_messages(message: str, status: str, category: str | None) -> None:
+    assert _category(message, status) == category
+
+
+def test_slo_status_messages_land_in_their_categories(fake: Any) -> None:
+    breach = next(s for s in fake.load(breach=True).slos if s.name == "p95_ms")
+    assert _category(allure.slo_status(breach, False)[1], "failed") == "SLO breach"
+    status, message = allure.slo_status(breach, True)
+    assert (status, _category(message, status)) == ("broken", "Generator-bound")
+
+
+def test_load_results_one_per_slo_with_evidence(tmp_path: Path, fake: Any) -> None:
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    load = fake.load(breach=True)
+    allure.write_load_results(results_dir, load, Secrets())
+    results = _results(results_dir)
+    by_name = {r["fullName"].rsplit(".", 1)[-1]: r for r in results}
+    assert set(by_name) == {"p95_ms", "p99_ms", "error_rate", "min_rps", "generator_health"}
+    p95 = by_name["p95_ms"]
+    assert p95["status"] == "failed"
+    assert p95["statusDetails"]["message"] == "SLO breach: p95_ms: measured 320 ms, limit 250 ms"
+    params = {p["name"]: p["value"] for p in p95["parameters"]}
+    assert (params["measured"], params["limit"], params["scenario"]) == (
+        "320 ms",
+        "250 ms",
+        "smoke",
+    )
+    assert by_name["min_rps"]["name"] == "SLO min_rps ≥ 40 req/s"
+    assert by_name["p99_ms"]["status"] == "passed"
+    assert by_name["generator_health"]["status"] == "passed"
+    labels = {(label["name"], label["value"]) for label in p95["labels"]}
+    assert {("epic", "Load"), ("feature", "SLOs"), ("severity", "critical")} <= labels
+    attachments = {a["name"]: a for a in p95["attachments"]}
+    assert set(attachments) == {"load summary.json", "latency plot"}
+    assert attachments["latency plot"]["type"] == "image/png"
+    for attachment in attachments.values():
+        assert (results_dir / attachment["source"]).is_file()
+    assert (results_dir / attachments["latency plot"]["source"]).read_bytes().startswith(b"\x89PNG")
+    assert len({r["historyId"] for r in results}) == len(results)
+
+
+def test_generator_bound_never_reports_a_pass(tmp_path: Path, fake: Any) -> None:
+    allure.write_load_results(tmp_path, fake.load(generator_bound=True), Secrets())
+    statuses = {r["status"] for r in _results(tmp_path)}
+    assert statuses == {"broken"}
+
+
+def test_load_summary_attachment_is_redacted(tmp_path: Path, fake: Any) -> None:
+    load = fake.load()
+    assert load.summary_path is not None
+    load.summary_path.write_text(json.dumps({"header": f"Bearer {TOKEN}"}), encoding="utf-8")
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    allure.write_load_results(results_dir, load, Secrets().with_value(TOKEN))
+    for path in results_dir.iterdir():
+        assert TOKEN.encode() not in path.read_bytes()
+
+
+def test_problem_result_is_broken_and_redacted(tmp_path: Path) -> None:
+    allure.write_problem_result(
+        tmp_path,
+        phase="preflight",
+        message=f"Target unavailable: rejected {TOKEN}",
+        secrets=Secrets().with_value(TOKEN),
+    )
+    (result,) = _results(tmp_path)
+    assert result["status"] == "broken"
+    assert TOKEN not in json.dumps(result)
+    assert _category(result["statusDetails"]["message"], "broken") == "Target unavailable"
+
+
+def test_allure3_categories_match_spec_gap_findings_by_tag() -> None:
+    rules = {rule["name"]: rule for rule in allure.allure3_categories()}
+    assert list(rules) == [c["name"] for c in allure.CATEGORIES]
+    assert {"labels": {"tag": "^spec-gap$"}} in rules["Spec gap"]["matchers"]
+    assert rules["SLO breach"]["matchers"] == [
+        {"statuses": ["failed"], "message": allure.CATEGORIES[2]["messageRegex"]}
+    ]

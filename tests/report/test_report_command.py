@@ -1,0 +1,67 @@
+"""`oms-harness report [--serve]`: render again from existing results; serve on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from oms_harness.cli import main
+from oms_harness.report import allure
+from oms_harness.report.render import allure_command
+from oms_harness.report.secrets import Secrets
+
+HAS_ALLURE = allure_command() is not None
+
+
+def _results(report_dir: Path, fake: Any) -> Path:
+    results = report_dir / "allure-results"
+    allure.prepare_results_dir(results)
+    allure.write_load_results(results, fake.load(), Secrets())
+    return results
+
+
+def test_no_results_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "no Allure results" in err[0]
+
+
+def test_serve_without_a_rendered_report_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--report-dir", str(tmp_path), "--serve", "--no-render"]) == 2
+    assert "no rendered report" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not HAS_ALLURE, reason="Node.js or the npm package `allure` is missing")
+def test_renders_again_then_serves_on_loopback(tmp_path: Path, fake: Any) -> None:
+    _results(tmp_path, fake)
+    assert main(["report", "--report-dir", str(tmp_path)]) == 0
+    assert (tmp_path / "allure-report" / "index.html").is_file()
+    command = [sys.executable, "-m", "oms_harness", "report", "--report-dir", str(tmp_path)]
+    server = subprocess.Popen(
+        [*command, "--serve", "--no-render", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline().strip()
+        assert line.startswith("serving the report on http://127.0.0.1:")
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        page = httpx.get(url, timeout=10)
+        assert page.status_code == 200
+        assert "googletagmanager" not in page.text
+        assert '<div id="app"></div>' in page.text
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        if server.stdout is not None:
+            server.stdout.close()

@@ -1,0 +1,76 @@
+"""The verdict model: one exit code for the gate, adapters from the runners' results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oms_harness.exit_codes import ExitCode
+from oms_harness.report.model import SloRow, fmt_num, gate_exit_code, public_url
+
+
+@pytest.mark.parametrize(
+    ("conformance", "load", "expected"),
+    [
+        (0, 0, ExitCode.OK),
+        (0, None, ExitCode.OK),
+        (1, 0, ExitCode.FAILED),
+        (0, 1, ExitCode.FAILED),
+        (1, 4, ExitCode.FAILED),
+        (0, 4, ExitCode.RESULT_INVALID),
+        (3, None, ExitCode.TARGET_UNAVAILABLE),
+        (0, 3, ExitCode.TARGET_UNAVAILABLE),
+        (1, 2, ExitCode.USAGE),
+        (None, None, ExitCode.OK),
+    ],
+)
+def test_gate_exit_code(conformance: int | None, load: int | None, expected: int) -> None:
+    assert gate_exit_code(conformance, load) == expected
+
+
+def test_areas_come_in_reading_order_with_unknown_last(fake: Any) -> None:
+    facts = fake.conformance()
+    assert [row.area for row in facts.rows] == ["fuzz", "currency", "auth", "spec-gaps"]
+    spec_gaps = facts.rows[-1]
+    assert (spec_gaps.passed, spec_gaps.spec_gaps) == (3, 3)
+
+
+def test_failing_area_is_not_ok(fake: Any) -> None:
+    rows = {row.area: row for row in fake.conformance(failing=True).rows}
+    assert not rows["currency"].ok
+    assert rows["auth"].ok
+
+
+def test_load_row_counts_slos(fake: Any) -> None:
+    row = fake.load(breach=True).row
+    assert (row.area, row.passed, row.failed) == ("load SLOs", 3, 1)
+
+
+def test_slo_description_reads_naturally() -> None:
+    assert SloRow("p95_ms", 250.0, 12.345, True, "ms").describe() == (
+        "p95_ms: measured 12.35 ms, limit 250 ms"
+    )
+    assert SloRow("error_rate", 0.01, 0.002, True, "fraction").describe() == (
+        "error_rate: measured 0.2%, limit 1%"
+    )
+    assert SloRow("min_rps", 40, None, False, "req/s").shown_measured == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(50.0, "50"), (0.25, "0.25"), (12.345, "12.35"), (float("inf"), "inf")]
+)
+def test_fmt_num(value: float, text: str) -> None:
+    assert fmt_num(value) == text
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://user:pa55word@sandbox.example/v0.9", "https://sandbox.example/v0.9"),
+        ("http://127.0.0.1:8080/v0.9?token=abc", "http://127.0.0.1:8080/v0.9"),
+        ("http://127.0.0.1:8080/v0.9", "http://127.0.0.1:8080/v0.9"),
+    ],
+)
+def test_public_url_drops_credentials(url: str, public: str) -> None:
+    assert public_url(url) == public

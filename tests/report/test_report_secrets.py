@@ -1,0 +1,54 @@
+"""The credential sweep: a secret in any written file is found and replaced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oms_harness.profile import Credentials, TargetProfile
+from oms_harness.report.secrets import Secrets, profile_secrets, sweep
+
+TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
+SECRET = "sk_live_0123456789abcdefSECRET"
+
+
+def test_profile_secrets_collects_every_source() -> None:
+    profile = TargetProfile(
+        base_url="http://127.0.0.1:1/v0.9",
+        credentials=Credentials(token=TOKEN, api_key_env="K", api_secret_env="S"),
+        customers={},
+    )
+    secrets = profile_secrets(profile, {"K": "key_abcdefgh", "S": SECRET, "OMS_TOKEN": "envtok123"})
+    assert secrets.values == {TOKEN, "key_abcdefgh", SECRET, "envtok123"}
+    assert TOKEN not in repr(secrets)
+
+
+def test_short_values_are_not_secrets() -> None:
+    assert Secrets().with_value("abc").with_value("").with_value(None).values == frozenset()
+
+
+def test_sweep_fixes_text_and_binary_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    clean = tmp_path / "clean.txt"
+    clean.write_text("nothing here", encoding="utf-8")
+    text = tmp_path / "sub" / "log.txt"
+    text.write_text(f"Authorization: Bearer {TOKEN}\nsecret={SECRET}", encoding="utf-8")
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(b"\x00\xff" + TOKEN.encode() + b"\x00")
+    fixed = sweep([tmp_path], Secrets().with_value(TOKEN).with_value(SECRET))
+    assert sorted(fixed) == sorted([text, binary])
+    for path in (text, binary):
+        data = path.read_bytes()
+        assert TOKEN.encode() not in data
+        assert SECRET.encode() not in data
+        assert b"[redacted]" in data
+    assert clean.read_text(encoding="utf-8") == "nothing here"
+
+
+def test_sweep_without_secrets_or_files(tmp_path: Path) -> None:
+    assert sweep([tmp_path / "missing"], Secrets().with_value(TOKEN)) == []
+    assert sweep([tmp_path], Secrets()) == []
+
+
+def test_scrub_also_catches_jwt_shapes() -> None:
+    jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
+    assert Secrets().scrub(f"alg none token {jwt} sent") == "alg none token [redacted] sent"
