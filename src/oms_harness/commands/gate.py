@@ -79,8 +79,6 @@ class _Progress:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.max_examples < 1:
-        raise UsageError("--max-examples must be at least 1")
     if not args.skip_load:
         from ..load.schedule import SCENARIOS
 
