@@ -14,7 +14,13 @@ number of connections. It prints each rate and the ratios (harness per core vs w
 1 -> 2 process scale-up). The machine is shared with the server, so treat one run as
 indicative; repeat with --repeat.
 
+``--cpu-only`` skips wrk and the scale-up and measures the generator's own cost instead: CPU
+microseconds per checked request (the Locust process's CPU time over the run / answers), at
+a moderate rate and at saturation. It does not depend on how busy the machine is the way
+rates do, so it is the figure to compare before and after a change to the agent.
+
     .venv/bin/python bench/load_generator.py [--seconds 6] [--connections 32] [--repeat 1]
+    .venv/bin/python bench/load_generator.py --cpu-only [--seconds 5] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -83,6 +89,7 @@ def harness_rps(
             "cpu": float(summary["generator"]["cpu_mean_percent"] or 0.0),
             "cores": float(summary["generator"]["cpu_mean_percent"] or 0.0) / 100 * processes,
             "failures": float(summary["errors"]["total"]),
+            "cpu_us_per_request": float(summary["generator"]["cpu_us_per_request"] or 0.0),
         }
     finally:
         shutil.rmtree(reports, ignore_errors=True)
@@ -101,12 +108,41 @@ def bench_profile(
     return path
 
 
+def cpu_per_request(seconds: int, connections: int, repeat: int) -> None:
+    """The generator's CPU per checked request, at 1000 req/s and at saturation (1 process)."""
+    figures: dict[str, list[float]] = {"1000 req/s": [], "saturated": []}
+    with local_reference() as target:
+        token = target.profile.credentials.token or ""
+        funded = target.profile.customers["funded"]
+        profile = bench_profile(
+            target.profile_path, funded, token, target.base_url, target.profile_path.parent
+        )
+        for _ in range(repeat):
+            for label, rate in (("1000 req/s", 1000.0), ("saturated", 20000.0)):
+                result = harness_rps(profile, 1, rate, seconds, connections)
+                figures[label].append(result["cpu_us_per_request"])
+                print(
+                    f"{label:>10}: {result['sent_rps']:7.0f} req/s sent, "
+                    f"{result['cpu_us_per_request']:6.1f} µs CPU per request, "
+                    f"{result['failures']:.0f} failures",
+                    flush=True,
+                )
+    for label, values in figures.items():
+        print(f"median CPU per checked request, {label}: {statistics.median(values):.1f} µs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument(
+        "--cpu-only", action="store_true", help="only the generator's CPU per request"
+    )
     args = parser.parse_args()
+    if args.cpu_only:
+        cpu_per_request(args.seconds, args.connections, args.repeat)
+        return
     runs: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
     per_core: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
     with local_reference() as target:
@@ -134,7 +170,9 @@ def main() -> None:
                 print(
                     f"oms-harness load --processes {processes} (checks on): "
                     f"{result['sent_rps']:8.0f} req/s sent, {result['served_rps']:.0f} served, "
-                    f"generator cpu {result['cpu']:.0f}%, {result['failures']:.0f} failures",
+                    f"generator cpu {result['cpu']:.0f}% "
+                    f"({result['cpu_us_per_request']:.0f} µs per request), "
+                    f"{result['failures']:.0f} failures",
                     flush=True,
                 )
     wrk, one, two = (statistics.median(runs[k]) for k in ("wrk", "harness-1", "harness-2"))

@@ -21,6 +21,7 @@ from oms_harness.conformance.allure_io import (
 )
 from oms_harness.conformance.corpus import invalid_ids
 from oms_harness.conformance.exchange import BalanceClient, new_http_client
+from oms_harness.conformance.plugin import record_spec_gap
 from oms_harness.conformance.target import Target, session_target
 from oms_harness.contract.rules import DecimalPlacesTracker
 from oms_harness.redaction import Redactor
@@ -58,11 +59,18 @@ def decimals() -> DecimalPlacesTracker:
 
 
 @pytest.fixture
-def spec_gap(record_property: pytest.RecordProperty) -> Callable[[str], None]:
-    """``spec_gap("…")`` records a finding: counted as a spec gap, not a failure."""
+def spec_gap(
+    request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, object], None]
+) -> Callable[[str], None]:
+    """``spec_gap("…")`` records a finding: counted as a spec gap, not a failure.
+
+    The results plugin counts it; JUnit gets it as a ``testsuite`` property (``xunit2`` has
+    no per-testcase properties, hence not ``record_property``); Allure tags the test.
+    """
 
     def record(finding: str) -> None:
-        record_property(SPEC_GAP_PROPERTY, finding)
+        record_spec_gap(request.node, finding)
+        record_testsuite_property(SPEC_GAP_PROPERTY, finding)
         mark_spec_gap(finding)
 
     return record

@@ -6,11 +6,15 @@ Proves what a reviewer sees when they open ``reports/allure-report/index.html`` 
 * the overview lists the suites (every epic in the results) and the totals;
 * for a failed run, the first failing check opens with its request and response expanded
   (and the Authorization value redacted);
+* a result that links into the spec shows the linked spec section as an attachment, and the
+  whole pinned spec is under Overview > Global Attachments (Allure 3 shows only http(s)
+  links as links, so the relative spec links cannot be followed from disk);
 * the page makes no request beyond ``file:``/``data:``/``blob:`` URLs (no analytics, no CDN).
 
 Chromium is driven over ``--remote-debugging-pipe`` (the DevTools protocol on fds 3/4), so
-only the standard library is needed, and runs with everything that could phone home switched
-off, in a throwaway profile. Debian: ``apt-get update && apt-get install -y chromium``.
+only the standard library and oms-harness are needed, and runs with everything that could
+phone home switched off, in a throwaway profile.
+Debian: ``apt-get update && apt-get install -y chromium``.
 
     python scripts/check_report.py reports/allure-report/index.html --out reports/screenshots
 
@@ -25,7 +29,6 @@ import base64
 import contextlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from oms_harness.report.embedded import embedded_files
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -49,7 +54,8 @@ CHROMIUM_FLAGS = (
     "--remote-debugging-pipe",
 )
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-_DATA_FILE = re.compile(r'd\("data/test-results/([0-9a-f]+)\.json","([A-Za-z0-9+/=]+)"\)')
+SPEC_SECTION_MARK = "# spec/openapi.yaml#"
+"""First line of a spec-section attachment (``oms_harness.report.allure``)."""
 _EXPAND_ATTACHMENTS = (
     "Array.from(document.querySelectorAll('button span[class*=\"arrow-button\"]'))"
     ".map(s => { s.closest('button').click(); return 1; }).length"
@@ -66,8 +72,25 @@ def chromium() -> str | None:
 
 def embedded_results(single_file: Path) -> list[dict[str, Any]]:
     """The test results embedded in the single-file report (one base64 JSON each)."""
-    html = single_file.read_text(encoding="utf-8")
-    return [json.loads(base64.b64decode(p)) for _, p in _DATA_FILE.findall(html)]
+    return [
+        json.loads(content)
+        for name, content in embedded_files(single_file.read_bytes())
+        if name.startswith("data/test-results/") and name.endswith(".json")
+    ]
+
+
+def with_spec_section(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A result that carries a spec-section attachment (failed ones first)."""
+    found = [
+        r
+        for r in results
+        if any(
+            str(a.get("link", {}).get("name", "")).startswith("spec ")
+            for a in r.get("attachments", [])
+        )
+    ]
+    found.sort(key=lambda r: r.get("status") not in ("failed", "broken"))
+    return found[0] if found else None
 
 
 def first_failed(results: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -227,6 +250,7 @@ def check(report: Path, out: Path, browser: str, width: int, height: int) -> dic
                 path = out / "failed-check.png"
                 tools.screenshot(path)
                 verdict["screenshots"]["failed check"] = str(path)
+            _check_spec(tools, url, results, out, verdict)
             remote = [u for u in tools.requested_urls() if not u.startswith(LOCAL_SCHEMES)]
             checks["no network requests"] = not remote
             verdict["remote_requests"] = remote[:10]
@@ -234,6 +258,32 @@ def check(report: Path, out: Path, browser: str, width: int, height: int) -> dic
             tools.close()
     verdict["ok"] = all(checks.values())
     return verdict
+
+
+def _check_spec(
+    tools: DevTools, url: str, results: list[dict[str, Any]], out: Path, verdict: dict[str, Any]
+) -> None:
+    """The spec a result links to is readable inside the report, offline."""
+    checks: dict[str, bool] = verdict["checks"]
+    linked = with_spec_section(results)
+    checks["spec section attached"] = False
+    if linked is not None:
+        verdict["spec_check"] = linked.get("name")
+        tools.call("Page.navigate", {"url": f"{url}#/{linked['id']}/attachments"})
+        tools.wait_for("!!document.querySelector('[data-testid=\"test-result-tab-attachments\"]')")
+        tools.evaluate(_EXPAND_ATTACHMENTS)
+        checks["spec section attached"] = tools.wait_for(
+            f"document.body.innerText.includes({json.dumps(SPEC_SECTION_MARK)})"
+        )
+        tools.screenshot(out / "spec-section.png")
+        verdict["screenshots"]["spec section"] = str(out / "spec-section.png")
+    tools.call("Page.navigate", {"url": f"{url}#globalAttachments"})
+    tools.wait_for("!!document.querySelector('[data-testid=\"nav-tab-globalAttachments\"]')")
+    tools.evaluate(_EXPAND_ATTACHMENTS)
+    checks["spec in global attachments"] = tools.wait_for(
+        "document.body.innerText.includes('openapi.yaml')"
+        " && /^openapi: 3/m.test(document.body.innerText)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

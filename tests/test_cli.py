@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from oms_harness import __version__
+from oms_harness import __version__, cli
 from oms_harness.cli import COMMANDS, main
 
 
@@ -38,3 +42,42 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert command in capsys.readouterr().out
+
+
+class _SelfTerminating:
+    """A command that gets SIGTERM mid-run (as from a CI cancel) and records its cleanup."""
+
+    def __init__(self) -> None:
+        self.cleaned_up = False
+
+    def configure(self, parser: argparse.ArgumentParser) -> None:
+        return None
+
+    def run(self, args: argparse.Namespace) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)  # the handler interrupts this; without one the command returns 0
+            return 0
+        finally:
+            self.cleaned_up = True
+
+
+def test_sigterm_unwinds_and_exits_143(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command = _SelfTerminating()
+    monkeypatch.setattr(cli, "_module", lambda name: command)
+
+    def callers_handler(signum: int, frame: object) -> None:
+        """Harmless: without main()'s own handler the test fails instead of killing pytest."""
+
+    previous = signal.signal(signal.SIGTERM, callers_handler)
+    try:
+        code = main(["gate"])
+        after = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 143
+    assert command.cleaned_up
+    assert capsys.readouterr().err.strip().splitlines() == ["oms-harness gate: terminated"]
+    assert after is callers_handler  # main() puts the caller's handler back

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from oms_harness.errors import TargetUnavailableError
@@ -96,3 +99,34 @@ def test_the_profile_carries_an_expired_token_the_server_rejects() -> None:
             timeout=10,
         )
         assert response.status_code == 401
+
+
+_SUPERVISOR = """
+import sys, time
+from oms_harness.local_target import local_reference
+with local_reference() as target:
+    print(target.pid, flush=True)
+    time.sleep(120)
+"""
+
+
+def test_the_server_dies_with_a_supervisor_killed_by_sigkill() -> None:
+    """No finally block runs on SIGKILL: the closed stdin pipe is what stops the child."""
+    supervisor = subprocess.Popen(
+        [sys.executable, "-c", _SUPERVISOR], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert supervisor.stdout is not None
+        server_pid = int(supervisor.stdout.readline())
+        assert psutil.pid_exists(server_pid)
+        supervisor.kill()
+        supervisor.wait(timeout=30)
+        psutil.Process(server_pid).wait(timeout=30)  # raises TimeoutExpired if it lingers
+    except psutil.NoSuchProcess:
+        pass  # already gone: what we want
+    finally:
+        if supervisor.poll() is None:
+            supervisor.kill()
+            supervisor.wait()
+        if supervisor.stdout is not None:
+            supervisor.stdout.close()

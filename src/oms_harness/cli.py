@@ -1,7 +1,9 @@
 """The ``oms-harness`` command line: dispatch to one module per sub-command.
 
 Every :class:`HarnessError` becomes one line on stderr and its exit code; a traceback
-reaches the user only for a bug in the harness itself.
+reaches the user only for a bug in the harness itself. SIGTERM (a CI cancel, ``timeout``,
+Kubernetes) unwinds like Ctrl-C, so every ``with``/``finally`` stops what it started (the
+local reference, the pytest and Locust children); the exit code is then 143 (128 + 15).
 """
 
 from __future__ import annotations
@@ -9,8 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 from typing import Protocol, cast
 
 from ._version import __version__
@@ -58,11 +64,46 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+TERMINATED_EXIT_CODE = 128 + signal.SIGTERM
+OWN_SIGTERM_HANDLING = frozenset({"serve"})
+"""Commands whose server shuts down on SIGTERM itself and then re-raises it for the default
+action (uvicorn): a handler of ours would turn that prompt exit into a slow unwind."""
+
+
+class Terminated(BaseException):
+    """Raised by the SIGTERM handler; a BaseException so ``except Exception`` cannot eat it."""
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # one unwind is enough: a second SIGTERM must not interrupt the cleanup it started
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into :class:`Terminated` for the duration of a command (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _module(args.command).run(args)
+        if args.command in OWN_SIGTERM_HANDLING:
+            return _module(args.command).run(args)
+        with _sigterm_unwinds():
+            return _module(args.command).run(args)
+    except Terminated:
+        print(f"oms-harness {args.command}: terminated", file=sys.stderr)
+        return TERMINATED_EXIT_CODE
     except HarnessError as exc:
         print(f"oms-harness {args.command}: error: {exc}", file=sys.stderr)
         return int(exc.exit_code)

@@ -42,21 +42,28 @@ class LocalTarget:
 def local_reference(
     *,
     mutant: str | None = None,
+    variant: str | None = None,
     serve_args: Sequence[str] = (),
     workdir: Path | None = None,
     startup_timeout: float = 30.0,
 ) -> Iterator[LocalTarget]:
-    """Run ``oms-harness serve`` on a free loopback port and yield its description."""
+    """Run ``oms-harness serve`` on a free loopback port and yield its description.
+
+    ``mutant`` serves one deliberate contract violation, ``variant`` one benign variant.
+    """
     own_dir = workdir is None
     directory = Path(tempfile.mkdtemp(prefix="oms-reference-")) if workdir is None else workdir
     directory.mkdir(parents=True, exist_ok=True)
-    name = f"reference-{mutant}" if mutant else "reference"
+    switched = mutant or variant
+    name = f"reference-{switched}" if switched else "reference"
     profile_path = directory / f"{name}.toml"
     log_path = directory / f"{name}.log"
     command = [sys.executable, "-m", "oms_harness", "serve", "--host", "127.0.0.1", "--port", "0"]
-    command += ["--write-profile", str(profile_path)]
+    command += ["--write-profile", str(profile_path), "--stop-on-stdin-eof"]
     if mutant:
         command += ["--mutant", mutant]
+    if variant:
+        command += ["--variant", variant]
     command += list(serve_args)
     process: subprocess.Popen[str] | None = None
     try:
@@ -65,7 +72,7 @@ def local_reference(
                 command,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # our death closes it: the child stops (no orphans)
                 text=True,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the child ourselves
             )
@@ -126,5 +133,7 @@ def _stop(process: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,8 @@ import pytest
 from oms_harness.cli import main
 from oms_harness.contract.typeid import new_customer_id
 from oms_harness.errors import TargetUnavailableError, UsageError
+from oms_harness.report import render
+from oms_harness.report.render import RenderOutcome
 
 TOKEN = "tok_inline_ZXhhbXBsZS1zZWNyZXQtdG9rZW4"
 
@@ -69,6 +73,7 @@ class Runners:
         self.generator_bound = False
         self.preflight_error: Exception | None = None
         self.load_error: Exception | None = None
+        self.load_kwargs: dict[str, Any] = {}
 
     def preflight(self, profile: Any) -> str:
         self.calls.append("preflight")
@@ -84,6 +89,7 @@ class Runners:
 
     def run_load(self, profile: Any, **kwargs: Any) -> Load:
         self.calls.append(f"load:{kwargs['scenario']}")
+        self.load_kwargs = kwargs
         if self.load_error:
             raise self.load_error
         run_dir = Path(kwargs["output_root"]) / "smoke-x"
@@ -267,3 +273,226 @@ def test_a_violation_outranks_a_later_stop(runners: Runners, profile: Path, tmp_
     summary = _summary(tmp_path)
     assert "target stopped answering" in summary
     assert "Load: skipped (not run: the gate stopped in load)" in summary
+
+
+def _state(path: Path) -> tuple[bytes, int, int]:
+    st = path.stat()
+    return path.read_bytes(), st.st_mtime_ns, st.st_ino
+
+
+def test_the_sweep_leaves_files_the_run_did_not_write(
+    runners: Runners, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A user's profile kept in the report dir keeps its token; so does any other own file."""
+    reports = tmp_path / "r"
+    reports.mkdir()
+    profile = reports / "target.toml"
+    profile.write_text(
+        f'base_url = "http://127.0.0.1:9/v0.9"\ntoken = "{TOKEN}"\n'
+        f'[customers]\nfunded = "{new_customer_id()}"\n',
+        encoding="utf-8",
+    )
+    notes = reports / "notes" / "my-token.txt"
+    notes.parent.mkdir()
+    notes.write_text(f"sandbox token {TOKEN}\n", encoding="utf-8")
+    before = {path: _state(path) for path in (profile, notes)}
+    assert gate(profile, tmp_path) == 0
+    assert {path: _state(path) for path in (profile, notes)} == before
+    assert "redacted a credential" not in capsys.readouterr().err
+
+
+def test_the_sweep_fixes_a_preexisting_file_the_run_changed(
+    runners: Runners,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = tmp_path / "r" / "load" / "gate.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("earlier run\n", encoding="utf-8")
+    original = runners.run_load
+
+    def leaky_load(profile: Any, **kwargs: Any) -> Load:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"token={TOKEN}\n")
+        return original(profile, **kwargs)
+
+    import oms_harness.load.runner as load_runner
+
+    monkeypatch.setattr(load_runner, "run_load", leaky_load)
+    assert gate(profile, tmp_path) == 0
+    assert log.read_text(encoding="utf-8") == "earlier run\ntoken=[redacted]\n"
+    assert "redacted a credential in 1 file(s)" in capsys.readouterr().err
+
+
+def test_a_credential_embedded_in_the_single_file_fails_the_gate(
+    runners: Runners,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Base64 inside the HTML cannot be redacted in place: the file goes, the gate fails."""
+
+    def leaky_render(results_dir: Path, report_dir: Path) -> RenderOutcome:
+        report_dir.mkdir(parents=True)
+        blob = base64.b64encode(f"authorization: Bearer {TOKEN}".encode()).decode()
+        single = report_dir / "index.html"
+        single.write_text(f'<script>d("data/attachments/a1.txt","{blob}")</script>')
+        return RenderOutcome(True, single, report_dir / "site", "rendered")
+
+    import oms_harness.commands.gate as gate_command
+
+    monkeypatch.setattr(gate_command, "render_report", leaky_render)
+    report_dir = str(tmp_path / "r")
+    assert main(["gate", "--profile", str(profile), "--report-dir", report_dir]) == 4
+    assert not (tmp_path / "r" / "allure-report" / "index.html").exists()
+    err = capsys.readouterr().err
+    assert "a credential is embedded in" in err
+    assert "data/attachments/a1.txt" in err
+    assert TOKEN not in err
+
+
+def test_without_node_the_gate_says_how_to_render(
+    runners: Runners,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(render, "allure_command", lambda *_a, **_k: None)
+    report_dir = str(tmp_path / "r")
+    assert main(["gate", "--profile", str(profile), "--report-dir", report_dir]) == 0
+    err = capsys.readouterr().err
+    assert "None" not in err
+    report_lines = [line for line in err.splitlines() if "] report: " in line]
+    assert "npm ci" in report_lines[-1]
+    assert "oms-harness report" in report_lines[-1]
+    assert "npm ci" in _summary(tmp_path)
+
+
+def test_spec_links_get_their_section_attached(
+    runners: Runners, profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = runners.run_conformance
+
+    def linking_conformance(profile: Any, **kwargs: Any) -> Conformance:
+        result = {
+            "uuid": "u1",
+            "name": "t",
+            "status": "passed",
+            "links": [{"name": "spec /info", "url": "spec/openapi.yaml#/info", "type": "link"}],
+        }
+        Path(kwargs["alluredir"], "u1-result.json").write_text(json.dumps(result))
+        return original(profile, **kwargs)
+
+    import oms_harness.conformance.runner as conformance_runner
+
+    monkeypatch.setattr(conformance_runner, "run_conformance", linking_conformance)
+    assert gate(profile, tmp_path, "--skip-load") == 0
+    written = json.loads((tmp_path / "r" / "allure-results" / "u1-result.json").read_text())
+    assert [a["name"] for a in written["attachments"]] == ["spec /info"]
+
+
+@pytest.mark.parametrize("kind", ["under-a-file", "is-a-file"])
+def test_bad_report_dir_is_one_usage_line(
+    runners: Runners,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    regular = tmp_path / "a-file"
+    regular.write_text("x", encoding="utf-8")
+    report_dir = regular / "reports" if kind == "under-a-file" else regular
+    code = main(["gate", "--profile", str(profile), "--report-dir", str(report_dir)])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"oms-harness gate: error: --report-dir {report_dir}: ")
+    assert runners.calls == []
+    assert regular.read_text(encoding="utf-8") == "x"
+
+
+def test_unwritable_step_summary_does_not_hide_the_verdict(
+    runners: Runners,
+    profile: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "nonexistent" / "dir" / "x"))
+    runners.conformance = Conformance(exit_code=1, failures=[("test_auth.py::t", "got 404")])
+    assert gate(profile, tmp_path) == 1
+    out, err = capsys.readouterr()
+    assert "oms-harness gate: FAIL" in out
+    warnings = [line for line in err.splitlines() if "GITHUB_STEP_SUMMARY" in line]
+    assert len(warnings) == 1
+    assert "Traceback" not in err
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any connection attempt is recorded and refused: these tests must never leave the box."""
+    attempts: list[object] = []
+
+    def refuse(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise OSError("network use in a test that must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+@pytest.fixture
+def production_profile(tmp_path: Path) -> Path:
+    path = tmp_path / "production.toml"
+    path.write_text(
+        f'base_url = "https://api.polygon.technology/v0.9"\ntoken = "{TOKEN}"\n'
+        f'[customers]\nfunded = "{new_customer_id()}"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_production_is_refused_before_any_request(
+    runners: Runners,
+    production_profile: Path,
+    tmp_path: Path,
+    no_network: list[object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["gate", "--profile", str(production_profile), "--report-dir", str(tmp_path / "r")])
+    assert code == 2
+    assert runners.calls == []
+    assert no_network == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "refusing to load-test the production host api.polygon.technology" in err[0]
+    assert "--allow-production" in err[0]
+    assert not (tmp_path / "r").exists()
+
+
+def test_allow_production_reaches_the_load_runner(
+    runners: Runners, production_profile: Path, tmp_path: Path, no_network: list[object]
+) -> None:
+    assert gate(production_profile, tmp_path, "--allow-production") == 0
+    assert runners.calls == ["preflight", "conformance", "load:smoke"]
+    assert runners.load_kwargs["allow_production"] is True
+    assert no_network == []
+
+
+def test_skip_load_needs_no_production_consent(
+    runners: Runners, production_profile: Path, tmp_path: Path, no_network: list[object]
+) -> None:
+    assert gate(production_profile, tmp_path, "--skip-load") == 0
+    assert runners.calls == ["preflight", "conformance"]
+
+
+def test_default_is_not_allowed_in_production(
+    runners: Runners, profile: Path, tmp_path: Path
+) -> None:
+    assert gate(profile, tmp_path) == 0
+    assert runners.load_kwargs["allow_production"] is False

@@ -128,3 +128,69 @@ def test_wrong_error_text_is_caught(target: Target) -> None:
         "application/json",  # type: ignore[arg-type]
     )
     assert "error-body.400" in {v.rule for v in found}
+
+
+# What a correct server may answer where the contract leaves a choice (benign variants).
+
+ROUTER_404 = b"404 page not found\n"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "estimatedBalanceCurrencyCode=XYZ",
+        "estimatedBalanceCurrencyCode=usd",
+        "estimatedBalanceCurrencyCode=",
+        "estimatedBalanceCurrencyCode=USD&estimatedBalanceCurrencyCode=EUR",
+    ],
+)
+@pytest.mark.parametrize("label", ["USD", "EUR"])
+def test_open_currency_200_in_any_currency_passes(target: Target, query: str, label: str) -> None:
+    """An unsupported or repeated code answered 200 in some currency is a spec gap, not a breach."""
+    sent = _sent(IDS["funded"], query)
+    body = _body(IDS["funded"], value="9.66", currency=label)
+    found = contract_violations(target, DecimalPlacesTracker(), sent, 200, body, "application/json")  # type: ignore[arg-type]
+    assert found == []
+
+
+def test_open_currency_200_is_still_a_valid_balance(target: Target) -> None:
+    sent = _sent(IDS["funded"], "estimatedBalanceCurrencyCode=XYZ")
+    for body, rule in [
+        (_body(IDS["funded"], value=10.5), "balance-value.type"),
+        (_body(IDS["empty"]), "customer-id.echo"),
+    ]:
+        found = contract_violations(
+            target,
+            DecimalPlacesTracker(),
+            sent,  # type: ignore[arg-type]
+            200,
+            body,
+            "application/json",
+        )
+        assert rule in {v.rule for v in found}
+
+
+@pytest.mark.parametrize("path_id", ["", "a%2Fb", "a/b"])
+@pytest.mark.parametrize("auth", [f"Bearer {TOKEN}", None])
+def test_router_404_for_an_id_that_is_no_path_segment_passes(
+    target: Target, path_id: str, auth: str | None
+) -> None:
+    """A framework router answers its own 404 (any body) when the id is not one segment."""
+    sent = _sent(path_id, auth=auth)
+    found = contract_violations(target, DecimalPlacesTracker(), sent, 404, ROUTER_404, "text/plain")  # type: ignore[arg-type]
+    assert found == []
+
+
+def test_router_404_for_a_one_segment_id_still_fails(target: Target) -> None:
+    sent = _sent("CST_X")
+    found = contract_violations(target, DecimalPlacesTracker(), sent, 404, ROUTER_404, "text/plain")  # type: ignore[arg-type]
+    assert "status.expected" in {v.rule for v in found}
+
+
+def test_operation_answer_for_an_id_that_is_no_path_segment_is_still_judged(
+    target: Target,
+) -> None:
+    sent = _sent("a%2Fb")
+    body = b'{"error":"invalid id"}'
+    found = contract_violations(target, DecimalPlacesTracker(), sent, 400, body, "application/json")  # type: ignore[arg-type]
+    assert "error-body.400" in {v.rule for v in found}

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbHVnaW4tdGVzdCJ9.c2lnbmF0dXJlLXBsdWdpbg"
 
@@ -22,13 +23,36 @@ def test_fails_mentioning_the_token():
 def test_skips():
     pytest.skip("profile has no `empty` customer")
 
-def test_spec_gap(record_property):
-    record_property("spec_gap", "XYZ answers 400")
+def test_spec_gap(request):
+    from oms_harness.conformance.plugin import record_spec_gap
+
+    record_spec_gap(request.node, "XYZ answers 400")
+"""
+
+OUTAGE = """
+import httpx
+
+def test_answered():
+    pass
+
+def test_refused_1():
+    refused = ConnectionRefusedError(111, "Connection refused")
+    raise httpx.ConnectError(str(refused)) from refused  # as httpx raises it
+
+def test_refused_2():
+    refused = ConnectionRefusedError(111, "Connection refused")
+    raise httpx.ConnectError(str(refused)) from refused  # as httpx raises it
+
+def test_refused_3():
+    raise httpx.ReadTimeout("timed out")
+
+def test_never_runs():
+    pass
 """
 
 
-def test_results_and_redaction(tmp_path: Path) -> None:
-    (tmp_path / "test_auth.py").write_text(SUITE, encoding="utf-8")
+def _run(tmp_path: Path, suite: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    (tmp_path / "test_auth.py").write_text(suite, encoding="utf-8")
     results = tmp_path / "results.json"
     junit = tmp_path / "junit.xml"
     env = {
@@ -51,6 +75,8 @@ def test_results_and_redaction(tmp_path: Path) -> None:
             f"--junitxml={junit}",
             "--rootdir",
             str(tmp_path),
+            "-o",
+            "junit_family=xunit2",
             "-c",
             os.devnull,
             str(tmp_path / "test_auth.py"),
@@ -61,8 +87,14 @@ def test_results_and_redaction(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert completed.returncode == 1, completed.stdout + completed.stderr
     tests = {t["nodeid"].split("::")[1]: t for t in json.loads(results.read_text())["tests"]}
+    return completed, tests
+
+
+def test_results_and_redaction(tmp_path: Path) -> None:
+    completed, tests = _run(tmp_path, SUITE)
+    junit = tmp_path / "junit.xml"
+    assert completed.returncode == 1, completed.stdout + completed.stderr
     assert tests["test_passes"]["outcome"] == "passed"
     assert tests["test_skips"] == {
         **tests["test_skips"],
@@ -74,6 +106,27 @@ def test_results_and_redaction(tmp_path: Path) -> None:
     assert failed["outcome"] == "failed"
     assert failed["area"] == "auth"
     assert "the server rejected Bearer" in failed["reason"]
-    for text in (completed.stdout, junit.read_text(encoding="utf-8"), results.read_text()):
+    assert failed["unavailable"] is False
+    # xunit2 allows no per-testcase <properties>: a spec gap must not put one there.
+    assert "<properties>" not in junit.read_text(encoding="utf-8")
+    assert "PytestWarning" not in completed.stdout
+    results = (tmp_path / "results.json").read_text(encoding="utf-8")
+    for text in (completed.stdout, junit.read_text(encoding="utf-8"), results):
         assert TOKEN not in text
         assert "eyJzdWIiOiJwbHVnaW4tdGVzdCJ9" not in text
+
+
+def test_outage_is_marked_and_stops_the_session(tmp_path: Path) -> None:
+    completed, tests = _run(tmp_path, OUTAGE)
+    assert completed.returncode == 2, completed.stdout + completed.stderr  # interrupted
+    assert tests["test_answered"]["outcome"] == "passed"
+    for name in ("test_refused_1", "test_refused_2"):
+        assert tests[name]["unavailable"] is True
+        assert tests[name]["reason"] == (
+            "target became unreachable: connection refused (ConnectError)"
+        )
+    assert tests["test_refused_3"]["reason"] == (
+        "target became unreachable: no answer within the request timeout (ReadTimeout)"
+    )
+    assert "test_never_runs" not in tests
+    assert "the target did not answer 3 tests in a row" in completed.stdout

@@ -15,7 +15,12 @@ def _write(path: Path, tests: list[dict[str, object]]) -> Path:
 
 
 def _test(
-    nodeid: str, outcome: str, reason: str = "", gaps: list[str] | None = None
+    nodeid: str,
+    outcome: str,
+    reason: str = "",
+    gaps: list[str] | None = None,
+    *,
+    unavailable: bool = False,
 ) -> dict[str, object]:
     return {
         "nodeid": nodeid,
@@ -23,7 +28,11 @@ def _test(
         "outcome": outcome,
         "reason": reason,
         "spec_gaps": gaps or [],
+        "unavailable": unavailable,
     }
+
+
+REFUSED = "target became unreachable: connection refused (ConnectError)"
 
 
 def test_area_of_module() -> None:
@@ -66,3 +75,73 @@ def test_crashed_pytest_without_results_is_a_failure(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert result.failures
+
+
+def test_outage_without_violation_exits_3_apart_from_failures(tmp_path: Path) -> None:
+    results = _write(
+        tmp_path / "r.json",
+        [
+            _test("test_auth.py::a", "passed"),
+            _test("test_auth.py::b", "failed", REFUSED, unavailable=True),
+            _test("test_currency.py::c", "failed", REFUSED, unavailable=True),
+        ],
+    )
+    result = summarise(results, seed=1, max_examples=1, duration_s=0, pytest_status=1)
+    assert result.exit_code == 3
+    assert result.unavailable
+    assert result.unavailable_reason == REFUSED
+    assert result.failures == []
+    assert result.unreachable == [("test_auth.py::b", REFUSED), ("test_currency.py::c", REFUSED)]
+    assert (result.areas["auth"].passed, result.areas["auth"].unavailable) == (1, 1)
+    text = render_summary(result)
+    assert text.startswith("conformance TARGET UNAVAILABLE:")
+    assert f"target unavailable: {REFUSED}" in text
+
+
+def test_violation_seen_before_an_outage_still_exits_1(tmp_path: Path) -> None:
+    results = _write(
+        tmp_path / "r.json",
+        [
+            _test("test_auth.py::a", "failed", "status 200, expected 401"),
+            _test("test_auth.py::b", "failed", REFUSED, unavailable=True),
+        ],
+    )
+    result = summarise(results, seed=1, max_examples=1, duration_s=0, pytest_status=1)
+    assert result.exit_code == 1
+    assert result.failures == [("test_auth.py::a", "status 200, expected 401")]
+    assert result.unavailable  # still shown: the run did not cover everything
+    assert f"target unavailable: {REFUSED}" in render_summary(result)
+
+
+def test_time_limit_without_violation_exits_3(tmp_path: Path) -> None:
+    results = _write(tmp_path / "r.json", [_test("test_auth.py::a", "passed")])
+    limit = "the suites did not finish within 5 s"
+    result = summarise(
+        results, seed=1, max_examples=1, duration_s=5, pytest_status=2, timed_out=limit
+    )
+    assert (result.exit_code, result.unavailable_reason, result.failures) == (3, limit, [])
+
+
+def test_time_limit_before_any_result_exits_3(tmp_path: Path) -> None:
+    limit = "the suites did not finish within 5 s"
+    result = summarise(
+        tmp_path / "absent.json",
+        seed=1,
+        max_examples=1,
+        duration_s=5,
+        pytest_status=-9,
+        timed_out=limit,
+    )
+    assert (result.exit_code, result.unavailable_reason) == (3, limit)
+
+
+def test_unfinished_test_is_neither_passed_nor_failed(tmp_path: Path) -> None:
+    results = _write(
+        tmp_path / "r.json",
+        [_test("test_auth.py::a", "passed"), _test("test_auth.py::b", "unfinished")],
+    )
+    result = summarise(results, seed=1, max_examples=1, duration_s=0, pytest_status=2)
+    assert (result.passed, result.areas["auth"].total) == (1, 1)
+    # Interrupted with no outage and no time limit: the harness cannot vouch for the target.
+    assert result.exit_code == 1
+    assert result.failures[0][0] == "pytest"

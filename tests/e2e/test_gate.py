@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import psutil
 import pytest
 
 from oms_harness.contract.typeid import new_customer_id
@@ -198,8 +202,70 @@ def test_failed_check_visible_in_headless_chromium(tmp_path: Path) -> None:
         "overview lists every suite": True,
         "failed check opens": True,
         "request and response shown": True,
+        "spec section attached": True,
+        "spec in global attachments": True,
         "no network requests": True,
     }
     assert check.returncode == 0
-    for png in ("overview.png", "failed-check.png"):
+    for png in ("overview.png", "failed-check.png", "spec-section.png"):
         assert (shots / png).read_bytes().startswith(b"\x89PNG")
+
+
+def _read_until(stream: object, marker: str, timeout_s: float) -> list[str]:
+    """Lines of ``stream`` up to the first containing ``marker`` (bounded wait)."""
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    with selectors.DefaultSelector() as selector:
+        selector.register(stream, selectors.EVENT_READ)  # type: ignore[arg-type]
+        while time.monotonic() < deadline:
+            if not selector.select(deadline - time.monotonic()):
+                continue
+            line = stream.readline()  # type: ignore[attr-defined]
+            if not line:
+                break
+            lines.append(line)
+            if marker in line:
+                return lines
+    raise AssertionError(f"no {marker!r} line; got: {''.join(lines)[-2000:]}")
+
+
+def _references(gate_pid: int) -> list[psutil.Process]:
+    return [
+        child
+        for child in psutil.Process(gate_pid).children(recursive=True)
+        if "serve" in child.cmdline()
+    ]
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_local_reference_and_exits_143(tmp_path: Path) -> None:
+    """A CI cancel, `timeout` or Kubernetes sends SIGTERM: nothing may be left running."""
+    flags = ["--skip-load", "--no-render", "--report-dir", str(tmp_path / "reports")]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oms_harness", "gate", *flags],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    references: list[psutil.Process] = []
+    try:
+        assert process.stderr is not None
+        _read_until(process.stderr, "] target: http://127.0.0.1:", 60)
+        references = _references(process.pid)
+        assert len(references) == 1, references
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 143, err
+        assert "oms-harness gate: terminated" in err.splitlines()
+        assert "Traceback" not in err
+        _, alive = psutil.wait_procs(references, timeout=10)
+        assert alive == [], f"the local reference outlived the gate: {alive}"
+    finally:
+        for reference in references:
+            if reference.is_running():
+                reference.kill()
+        if process.poll() is None:
+            process.kill()
+            process.wait()

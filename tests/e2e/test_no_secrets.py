@@ -4,7 +4,9 @@ The gate authenticates with client credentials (API key and secret from the envi
 exchanged at the reference's ``/auth/token``), so both a long-lived secret and a live bearer
 token are in play. Every file under the report directory is read as bytes and searched for
 the secret, the key, and any JWT at all (the exchanged token, or a tampered copy carrying
-its claims). The gate's own last-resort sweep must not have had to fix anything either.
+its claims); the single-file HTML embeds its attachments base64-encoded, so those are
+decoded and searched too. The gate's own last-resort sweep must not have had to fix
+anything either.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import pytest
 
 from oms_harness.local_target import local_reference
 from oms_harness.reference.auth import DEV_API_KEY, DEV_API_SECRET
+from oms_harness.report.embedded import searchable_views
+from oms_harness.report.render import allure_command
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -82,12 +86,19 @@ def test_gate_writes_no_secret_anywhere(tmp_path: Path) -> None:
     needles = [DEV_API_SECRET.encode(), DEV_API_KEY.encode()]
     if inline_token:
         needles.append(inline_token.encode())
+    if allure_command() is not None:  # the single file, whose attachments are base64
+        assert (reports / "allure-report" / "index.html").is_file()
+    embedded = 0
     for path in files:
-        data = path.read_bytes()
-        for needle in needles:
-            assert needle not in data, f"credential in {path.relative_to(reports)}"
-        match = JWT.search(data)
-        assert match is None, f"a JWT in {path.relative_to(reports)}"
+        for name, data in searchable_views(path.read_bytes()):
+            where = f"{path.relative_to(reports)} {name}".strip()
+            embedded += bool(name)
+            for needle in needles:
+                assert needle not in data, f"credential in {where}"
+            match = JWT.search(data)
+            assert match is None, f"a JWT in {where}"
+    if allure_command() is not None:
+        assert embedded > 100  # the decoding really saw the embedded results and attachments
     for stream in (result.stdout, result.stderr):
         assert DEV_API_SECRET not in stream
         assert JWT.search(stream.encode()) is None

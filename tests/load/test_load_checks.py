@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from oms_harness.contract.typeid import new_customer_id
-from oms_harness.load.checks import check_response
+from oms_harness.load.checks import CachedChecker, check_response
 from oms_harness.load.traffic import RequestKind
 
 CID = new_customer_id()
@@ -66,9 +66,35 @@ def test_role_rules_empty_has_no_updated_at_and_expected_values_match() -> None:
     assert check_response(empty, 200, _balance(), JSON) is None
     valued = _kind(value="12.50")
     assert check_response(valued, 200, _balance(), JSON) is None
-    assert "[profile.expected-value]" in (
-        check_response(valued, 200, _balance(estimatedBalanceValue="12.5"), JSON) or ""
-    )
+    reason = check_response(valued, 200, _balance(estimatedBalanceValue="12.5"), JSON)
+    # the conformance suites' rule, not a load-only copy of it
+    assert reason is not None
+    assert reason.startswith("[balance-value.expected]")
+    assert "'12.50'" in reason
+
+
+def test_the_raw_wire_text_of_the_value_is_judged_not_only_the_parsed_string() -> None:
+    valued = _kind(value="2400.30")
+    plain = _balance(estimatedBalanceValue="2400.30")
+    assert check_response(valued, 200, plain, JSON) is None
+    escaped = plain.replace(b'"2400.30"', b'"\\u0032400.30"')
+    assert json.loads(escaped)["data"]["estimatedBalanceValue"] == "2400.30"
+    reason = check_response(valued, 200, escaped, JSON)
+    assert reason is not None
+    assert reason.startswith("[balance-value.raw]")
+
+
+def test_the_cache_keeps_judging_raw_text_per_exact_bytes() -> None:
+    checker = CachedChecker()
+    kind = _kind()
+    plain = _balance(estimatedBalanceValue="2400.30")
+    escaped = plain.replace(b'"2400.30"', b'"\\u0032400.30"')
+    assert checker(kind, 200, plain, JSON) is None
+    assert checker(kind, 200, plain, JSON) is None
+    assert (checker.hits, checker.misses) == (1, 1)
+    for _ in range(2):  # a violation is never cached as a pass
+        assert (checker(kind, 200, escaped, JSON) or "").startswith("[balance-value.raw]")
+    assert (checker.hits, checker.misses) == (1, 3)
 
 
 def test_error_answers_need_the_exact_body() -> None:

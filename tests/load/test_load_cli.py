@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import jwt
 import pytest
 
 from oms_harness.contract.typeid import new_customer_id
@@ -46,6 +48,11 @@ def test_production_host_is_refused_without_the_flag(tmp_path: Path) -> None:
         (["--master", "--worker"], "exclude each other"),
         (["--worker"], "--master-host"),
         (["--users", "1", "--processes", "2"], "at least the number of processes"),
+        (["--slo-error-rate", "2"], "must be a fraction from 0 to 1"),
+        (["--slo-error-rate", "-0.1"], "must be at least 0"),
+        (["--processes", "1000"], "raise it with --max-processes"),
+        (["--worker", "--master-host", "127.0.0.1", "--processes", "1000"], "--max-processes"),
+        (["--processes", "0"], "must be at least 1"),
     ],
 )
 def test_bad_flags_exit_2_with_one_line(tmp_path: Path, args: list[str], message: str) -> None:
@@ -63,3 +70,39 @@ def test_closed_port_exits_3_before_the_run(tmp_path: Path) -> None:
     assert result.returncode == 3, result.stderr
     assert "tok-never-used-123" not in result.stderr + result.stdout
     assert not (tmp_path / "r").exists()
+
+
+def test_a_profile_error_rate_above_one_is_a_profile_error(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    profile.write_text(profile.read_text() + "[slo]\nerror_rate = 2\n")
+    result = load("--profile", str(profile), "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "slo.error_rate is a fraction from 0 to 1" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "r").exists()
+
+
+def test_max_processes_raises_the_process_cap(tmp_path: Path) -> None:
+    """Past the cap with the flag, the run gets as far as the target (closed port: exit 3)."""
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    args = ["--profile", str(profile), "--users", "1000", "--report-dir", str(tmp_path / "r")]
+    capped = load(*args, "--processes", "1000", cwd=tmp_path)
+    assert capped.returncode == 2, capped.stderr
+    raised = load(*args, "--processes", "1000", "--max-processes", "1000", cwd=tmp_path)
+    assert raised.returncode == 3, raised.stderr
+
+
+def test_a_static_token_expiring_before_the_run_ends_is_refused(tmp_path: Path) -> None:
+    token = jwt.encode({"exp": int(time.time()) + 60}, "k" * 32, algorithm="HS256")
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    reports = tmp_path / "r"
+    result = load(
+        "--profile", str(profile), "--token", token, "--duration", "2m",
+        "--report-dir", str(reports), cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "the token expires in" in result.stderr
+    assert "api_key_env/api_secret_env" in result.stderr
+    assert token not in result.stderr + result.stdout
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not reports.exists()

@@ -6,16 +6,21 @@ wall-clock times.
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from oms_harness.local_target import LocalTarget, local_reference
+from oms_harness.profile import Credentials, render_profile
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -43,6 +48,17 @@ def only_report(root: Path) -> Path:
 def summary_of(root: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((only_report(root) / "summary.json").read_text())
     return data
+
+
+def assert_locust_agrees(report: Path, summary: dict[str, Any]) -> None:
+    """Locust's CSV tables count every request and failure summary.json counts."""
+    with (report / "locust_stats.csv").open(newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    assert int(rows["Aggregated"]["Request Count"]) == summary["achieved"]["requests"]
+    assert int(rows["Aggregated"]["Failure Count"]) == summary["errors"]["total"]
+    with (report / "locust_failures.csv").open(newline="") as handle:
+        occurrences = sum(int(row["Occurrences"]) for row in csv.DictReader(handle))
+    assert occurrences == summary["errors"]["total"]
 
 
 def verdicts(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -99,6 +115,7 @@ def test_clean_reference_smoke_passes_with_every_output(tmp_path: Path) -> None:
         for customer in target.profile.customers.values():  # ids never become stat rows
             assert customer not in stats
         assert "/customers/{id}/balance [funded USD -> 200]" in stats
+        assert_locust_agrees(report, summary)
         assert_no_token(target, tmp_path / "reports", result.stdout, result.stderr)
 
 
@@ -120,12 +137,13 @@ def test_added_latency_above_the_p95_slo_fails_naming_the_breach(tmp_path: Path)
 
 
 def test_provider_errors_above_the_error_budget_fail(tmp_path: Path) -> None:
+    """Two processes: Locust's own tables, merged on its master, agree with the summary."""
     reports = tmp_path / "reports"
     serve = ["--provider-error-rate", "0.3", "--fault-seed", "7"]
     with local_reference(workdir=tmp_path / "ref", serve_args=serve) as target:
         result = load(
             "--profile", str(target.profile_path), "--rate", "40", "--duration", "3s",
-            "--report-dir", str(reports), cwd=tmp_path,
+            "--processes", "2", "--report-dir", str(reports), cwd=tmp_path,
         )  # fmt: skip
         assert_no_token(target, reports, result.stdout, result.stderr)
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
@@ -134,6 +152,7 @@ def test_provider_errors_above_the_error_budget_fail(tmp_path: Path) -> None:
     assert summary["errors"]["rate"] > 0.05
     assert "status 502 (provider_error), expected 200" in summary["errors"]["by_reason"]
     assert "error_rate:" in result.stdout
+    assert_locust_agrees(only_report(reports), summary)
 
 
 def test_periodic_stall_corrected_percentiles_match_the_analytic_value(tmp_path: Path) -> None:
@@ -244,3 +263,56 @@ def test_master_and_worker_commands_run_a_distributed_test(tmp_path: Path) -> No
     assert worker.returncode == 0, worker_out
     summary = summary_of(tmp_path / "m")
     assert summary["latency_ms"]["corrected"]["count"] == 150
+
+
+DEV_KEY = "sk_sdbx_local_dev_key"
+DEV_SECRET = "sk_sdbx_local_dev_secret"  # the local reference's documented dev secret
+
+
+def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Path) -> None:
+    """The reference restarts mid-run on the same port with a new signing key: the token the
+    generator holds turns into 401s, so it exchanges its API key again and retries."""
+    port = str(_free_port())
+    reports = tmp_path / "reports"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "OMS_TOKEN"},
+        "LOAD_TEST_KEY": DEV_KEY,
+        "LOAD_TEST_SECRET": DEV_SECRET,
+    }
+    with local_reference(workdir=tmp_path / "ref1", serve_args=["--port", port]) as first:
+        creds = Credentials(api_key_env="LOAD_TEST_KEY", api_secret_env="LOAD_TEST_SECRET")
+        profile = tmp_path / "client-credentials.toml"
+        profile.write_text(render_profile(replace(first.profile, credentials=creds)))
+        run = subprocess.Popen(
+            [
+                sys.executable, "-m", "oms_harness", "load", "--profile", str(profile),
+                "--rate", "30", "--duration", "10s", "--report-dir", str(reports),
+            ],
+            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while not list(reports.glob("*/locust.log")) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(3.0)  # the run is under way with the first server's token
+        except BaseException:
+            run.kill()
+            raise
+    try:
+        with local_reference(workdir=tmp_path / "ref2", serve_args=["--port", port]):
+            output, _ = run.communicate(timeout=RUN_TIMEOUT_S)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode in (0, 1), output[-3000:]  # requests during the restart may fail
+    summary = summary_of(reports)
+    assert summary["auth"]["token_reexchanges_after_401"] >= 1, summary["auth"]
+    assert summary["auth"]["token_exchange_errors"] == 0
+    assert "401" not in summary["statuses"], summary["statuses"]
+    assert not [r for r in summary["errors"]["by_reason"] if "401" in r]
+    assert summary["statuses"]["200"] > 0
+    for path in reports.rglob("*"):
+        if path.is_file():
+            assert DEV_SECRET.encode() not in path.read_bytes(), f"secret leaked into {path}"
+    assert DEV_SECRET not in output

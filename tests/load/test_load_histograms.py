@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from oms_harness.load import histograms
@@ -50,3 +51,31 @@ def test_hgrm_file_lists_the_distribution_in_ms(tmp_path: Path) -> None:
     assert text.lstrip().startswith("Value")
     assert "#[Max     =      100." in text
     assert "TotalCount     =        4.000" in text
+
+
+def test_bulk_recording_counts_exactly_what_record_value_counts() -> None:
+    rng = random.Random(7)
+    values = [1, 2, 999, 1000, 1023, 1024, 2047, 2048, 65_535, 3_599_999_999, 3_600_000_000]
+    values += [int(rng.lognormvariate(8, 2)) + 1 for _ in range(20_000)]
+    values = [histograms.to_micros(v / 1_000_000) for v in values]
+    for figures in (histograms.FIGURES, histograms.INTERVAL_FIGURES):
+        one_by_one = histograms.new_histogram(figures)
+        for value in values:
+            assert one_by_one.record_value(value)
+        bulk = histograms.new_histogram(figures)
+        histograms.record_many(bulk, values[:5000])
+        histograms.record_many(bulk, values[5000:])
+        histograms.record_many(bulk, [])
+        assert bulk.get_total_count() == one_by_one.get_total_count() == len(values)
+        assert bulk.get_min_value() == one_by_one.get_min_value()
+        assert bulk.get_max_value() == one_by_one.get_max_value()
+        assert list(bulk.counts) == list(one_by_one.counts)
+        assert histograms.decode(histograms.encode(bulk)).get_value_at_percentile(99.9) == (
+            one_by_one.get_value_at_percentile(99.9)
+        )
+
+
+def test_to_micros_clamps_into_the_trackable_range() -> None:
+    assert histograms.to_micros(-1.0) == histograms.LOWEST_US
+    assert histograms.to_micros(0.0015) == 1500
+    assert histograms.to_micros(1e9) == histograms.HIGHEST_US

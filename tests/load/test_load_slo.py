@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from oms_harness.errors import UsageError
+from oms_harness.errors import ProfileError, UsageError
 from oms_harness.load import slo
 
 
@@ -19,10 +19,23 @@ def test_flags_override_profile_which_overrides_defaults() -> None:
 
 
 def test_unknown_or_negative_override_is_a_usage_error() -> None:
-    with pytest.raises(UsageError, match="unknown SLO"):
+    with pytest.raises(UsageError, match="not a known SLO"):
         slo.resolve({}, {"p42_ms": 1.0}, 10)
     with pytest.raises(UsageError, match="non-negative"):
         slo.resolve({}, {"p95_ms": -1.0}, 10)
+
+
+@pytest.mark.parametrize("rate", [1.5, 2.0, 100.0])
+def test_an_error_rate_above_one_is_refused_from_flags_and_from_the_profile(rate: float) -> None:
+    with pytest.raises(UsageError, match="--slo-error-rate is a fraction from 0 to 1"):
+        slo.resolve({}, {"error_rate": rate}, 10)
+    with pytest.raises(ProfileError, match=r"slo\.error_rate is a fraction from 0 to 1"):
+        slo.resolve({"error_rate": rate}, None, 10)
+
+
+def test_error_rate_bounds_zero_and_one_are_valid_fractions() -> None:
+    assert slo.resolve({"error_rate": 1}, {"error_rate": 0.0}, 10)["error_rate"] == 0.0
+    assert slo.resolve({"error_rate": 0}, {"error_rate": 1.0}, 10)["error_rate"] == 1.0
 
 
 def test_breach_is_named_with_its_margin() -> None:

@@ -25,8 +25,10 @@ def roles(fixtures: Fixtures) -> dict[str, str]:
 def make_client(fixtures: Fixtures) -> Iterator[MakeClient]:
     made: list[RefClient] = []
 
-    def make(mutant: str | None = None, faults: FaultConfig | None = None) -> RefClient:
-        client = build_client(fixtures, mutant, faults)
+    def make(
+        mutant: str | None = None, faults: FaultConfig | None = None, variant: str | None = None
+    ) -> RefClient:
+        client = build_client(fixtures, mutant, faults, variant)
         made.append(client)
         return client
 

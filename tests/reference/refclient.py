@@ -72,11 +72,11 @@ class RefClient:
             sent.append(message)
 
         self.loop.run_until_complete(self.app(scope, receive, send))
-        start, payload = sent
+        start, *payloads = sent  # the `chunked` variant sends the body in parts
         return Answer(
             start["status"],
             {k.decode(): v.decode() for k, v in start["headers"]},
-            payload["body"],
+            b"".join(payload["body"] for payload in payloads),
         )
 
     def get(
@@ -109,11 +109,14 @@ MakeClient = Callable[..., RefClient]
 
 
 def build_client(
-    fixtures: Fixtures, mutant: str | None = None, faults: FaultConfig | None = None
+    fixtures: Fixtures,
+    mutant: str | None = None,
+    faults: FaultConfig | None = None,
+    variant: str | None = None,
 ) -> RefClient:
     app = create_app(
         fixtures,
-        switches=Switches.for_mutant(mutant),
+        switches=Switches.select(mutant=mutant, variant=variant),
         faults=Faults(faults) if faults else None,
         secret=SECRET,
     )

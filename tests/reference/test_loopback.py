@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -116,7 +117,11 @@ def test_malformed_requests_answer_4xx_and_the_server_stays_up(
         b"GET " + path + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Authorization: Bearer " + token + b"\r\nConnection: close\r\n\r\n"
     )
-    assert 400 <= _status(_raw_request(target, request)) < 500
+    response = _raw_request(target, request)
+    assert 400 <= _status(response) < 500
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower()  # even parser-level errors
+    assert json.loads(body)["error"]
     funded = target.profile.customers["funded"]
     assert httpx.get(_url(target, funded), headers=_auth(target), timeout=10).status_code == 200
 

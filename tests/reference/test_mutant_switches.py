@@ -1,8 +1,10 @@
-"""Every mutant is one switch, starts, and answers at least one request unlike the clean server."""
+"""Every mutant and every benign variant is one switch, starts, and answers at least one
+request unlike the clean server; every variant's answers still obey the contract."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 from collections.abc import Iterator
@@ -13,9 +15,17 @@ import httpx
 import pytest
 from refclient import Answer, MakeClient, RefClient
 
-from oms_harness.contract import BalanceRequest, check_balance_response, check_error_response
+from oms_harness.contract import (
+    BalanceRequest,
+    check_balance_response,
+    check_error_response,
+    rules,
+)
 from oms_harness.local_target import LocalTarget, local_reference
-from oms_harness.reference.mutants import MUTANTS, Switches, listing
+from oms_harness.reference.data import Fixtures
+from oms_harness.reference.describe import describe
+from oms_harness.reference.mutants import MUTANTS, VARIANTS, Switches, listing
+from oms_harness.reference.responses import decimal_places
 
 FUNDED = "cst_01kspy4bg0ejevzs1e5pzj5gdx"
 EMPTY = "cst_01kspy4k7fesp8nx96wz2m34wh"
@@ -78,14 +88,26 @@ def _signature(answer: Answer) -> tuple[int, str | None, bytes]:
     return answer.status, answer.content_type, answer.body
 
 
-def test_every_mutant_is_exactly_one_switch() -> None:
+def test_every_mutant_and_variant_is_exactly_one_switch() -> None:
     names = {item.name.replace("_", "-") for item in fields(Switches)}
-    assert names == set(MUTANTS)
-    for name in MUTANTS:
-        switches = Switches.for_mutant(name)
+    assert not set(MUTANTS) & set(VARIANTS)
+    assert names == set(MUTANTS) | set(VARIANTS)
+    for name in [*MUTANTS, *VARIANTS]:
+        switches = Switches.for_mutant(name) if name in MUTANTS else Switches.for_variant(name)
         assert switches.active == name
         assert sum(getattr(switches, item.name) for item in fields(Switches)) == 1
     assert Switches.for_mutant(None).active is None
+    assert Switches.for_variant(None).active is None
+
+
+def test_mutants_and_variants_are_not_interchangeable() -> None:
+    with pytest.raises(Exception, match="unknown variant"):
+        Switches.for_variant(next(iter(MUTANTS)))
+    with pytest.raises(Exception, match="unknown mutant"):
+        Switches.for_mutant(next(iter(VARIANTS)))
+    with pytest.raises(Exception, match="not both"):
+        Switches.select(mutant=next(iter(MUTANTS)), variant=next(iter(VARIANTS)))
+    assert Switches.select(variant="gzip").active == "gzip"
 
 
 def test_the_brief_s_mutants_are_all_there() -> None:
@@ -118,10 +140,11 @@ def test_the_brief_s_mutants_are_all_there() -> None:
     assert required <= set(MUTANTS)
 
 
-def test_listing_has_one_line_per_mutant() -> None:
-    lines = listing().splitlines()
-    assert len(lines) == len(MUTANTS)
-    for line, (name, text) in zip(lines, MUTANTS.items(), strict=True):
+@pytest.mark.parametrize("catalogue", [MUTANTS, VARIANTS], ids=["mutants", "variants"])
+def test_listing_has_one_line_per_entry(catalogue: dict[str, str]) -> None:
+    lines = listing(catalogue).splitlines()
+    assert len(lines) == len(catalogue)
+    for line, (name, text) in zip(lines, catalogue.items(), strict=True):
         assert line.split()[0] == name
         assert line.endswith(text)
 
@@ -211,3 +234,86 @@ def test_each_mutant_serves_over_a_socket(
             return answer
 
     assert comparable(mutated) != comparable(expected), probe[0]
+
+
+# Benign variants: different from the clean server, still inside the contract.
+
+# (name, method, raw path, query, extra request headers)
+VARIANT_PROBES: list[tuple[str, str, str, str, dict[str, str]]] = [
+    ("funded", "GET", f"/v0.9/customers/{FUNDED}/balance", "", {}),
+    ("funded-gzip", "GET", f"/v0.9/customers/{FUNDED}/balance", "", {"accept-encoding": "gzip"}),
+    ("empty", "GET", f"/v0.9/customers/{EMPTY}/balance", "", {}),
+    ("provider-error", "GET", "/v0.9/customers/cst_01kspy52pdescsjwbcp8ybtb6v/balance", "", {}),
+    ("upper-case-id", "GET", f"/v0.9/customers/{FUNDED.upper()}/balance", "", {}),
+    ("empty-id", "GET", "/v0.9/customers//balance", "", {}),
+    ("encoded-slash", "GET", "/v0.9/customers/a%2Fb/balance", "", {}),
+    ("trailing-slash", "GET", f"/v0.9/customers/{FUNDED}/balance/", "", {}),
+    ("unsupported-currency", "GET", f"/v0.9/customers/{FUNDED}/balance", "CODE=XXX", {}),
+    ("lower-case-currency", "GET", f"/v0.9/customers/{FUNDED}/balance", "CODE=eur", {}),
+    ("unknown-bad-currency", "GET", f"/v0.9/customers/{UNKNOWN}/balance", "CODE=XXX", {}),
+    ("no-token", "GET", f"/v0.9/customers/{FUNDED}/balance", "", {"authorization": ""}),
+    ("head", "HEAD", f"/v0.9/customers/{FUNDED}/balance", "", {}),
+    ("post", "POST", f"/v0.9/customers/{FUNDED}/balance", "", {}),
+]
+
+
+def _variant_ask(client: RefClient, probe: tuple[str, str, str, str, dict[str, str]]) -> Answer:
+    _, method, path, query, extra = probe
+    headers = {**client.auth, **extra}
+    if headers.get("authorization") == "":
+        del headers["authorization"]
+    raw_query = query.replace("CODE", "estimatedBalanceCurrencyCode").encode()
+    return client.raw(method, path.encode(), raw_query, headers)
+
+
+def _decoded(answer: Answer) -> bytes:
+    if answer.headers.get("content-encoding") == "gzip":
+        return gzip.decompress(answer.body)
+    return answer.body
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_each_variant_still_obeys_the_contract(make_client: MakeClient, variant: str) -> None:
+    """Every probe the mutants are told apart by still gets a contract answer."""
+    client = make_client(variant=variant)
+    supported = {"USD", "EUR", "GBP"}
+    for probe in PROBES:
+        answer = _ask(client, probe)
+        query = probe[2].partition("=")[2] or None
+        body = _decoded(answer)
+        if answer.status == 200 and query is not None and query not in supported:
+            found = rules.check_balance_any_currency(
+                body, probe[1], content_type=answer.content_type
+            )
+        elif answer.status == 200:
+            request = BalanceRequest(probe[1], query)
+            found = check_balance_response(body, request, content_type=answer.content_type)
+        else:
+            found = check_error_response(answer.status, body, answer.content_type)
+            found += rules.check_exact_error(answer.status, body)
+        assert found == [], (variant, probe[0], found)
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_each_variant_differs_from_the_clean_server(make_client: MakeClient, variant: str) -> None:
+    clean, changed = make_client(), make_client(variant=variant)
+    differing = [
+        probe[0]
+        for probe in VARIANT_PROBES
+        if _variant_ask(clean, probe) != _variant_ask(changed, probe)
+    ]
+    assert differing, f"{variant} answers every probe like the clean server"
+
+
+def test_four_decimal_places_profile_expects_the_variant_s_own_values(fixtures: Fixtures) -> None:
+    clean = describe(fixtures, "http://127.0.0.1:1/v0.9", "t")
+    four = describe(
+        fixtures,
+        "http://127.0.0.1:1/v0.9",
+        "t",
+        places=decimal_places(Switches.for_variant("four-decimal-places")),
+    )
+    assert clean.expected["funded"]["USD"] == "2400.30"
+    assert four.expected["funded"]["USD"] == "2400.3000"
+    assert four.expected["empty"]["EUR"] == "0.0000"
+    assert decimal_places(Switches()) is None

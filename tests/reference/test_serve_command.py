@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from oms_harness.cli import main
-from oms_harness.reference.mutants import MUTANTS
+from oms_harness.reference.mutants import MUTANTS, VARIANTS
 
 
 def _serve(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -34,6 +34,9 @@ def _one_line_exit_2(result: tuple[int, str, str], needle: str) -> None:
     ("args", "needle"),
     [
         (["--mutant", "no-such-mutant"], "unknown mutant"),
+        (["--variant", "no-such-variant"], "unknown variant"),
+        (["--variant", "value-as-number"], "unknown variant"),
+        (["--mutant", "value-as-number", "--variant", "gzip"], "not both"),
         (["--latency", "fast"], "--latency"),
         (["--latency", "uniform:30ms:10ms"], "--latency"),
         (["--provider-error-rate", "2"], "--provider-error-rate"),
@@ -73,3 +76,9 @@ def test_list_mutants_prints_one_line_each(capsys: pytest.CaptureFixture[str]) -
     assert main(["serve", "--list-mutants"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == list(MUTANTS)
+
+
+def test_list_variants_prints_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--list-variants"]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert names == list(VARIANTS)

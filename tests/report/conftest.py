@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -135,3 +136,30 @@ class Factory:
 @pytest.fixture
 def fake(tmp_path: Path) -> Factory:
     return Factory(tmp_path)
+
+
+FAKE_ALLURE = '''
+"""Stands in for `allure generate --config FILE RESULTS`: what render_report relies on."""
+import base64, json, pathlib, sys, uuid
+config = json.loads(pathlib.Path(sys.argv[sys.argv.index("--config") + 1]).read_text())
+out = pathlib.Path(config["output"])
+embedded = []
+for name in config.get("globalAttachments", []):
+    blob = base64.b64encode(pathlib.Path(name).read_bytes()).decode()
+    embedded.append(f'd("data/attachments/{uuid.uuid4().hex}.yaml","{blob}")')
+for kind in ("single", "site"):
+    (out / kind).mkdir(parents=True)
+    (out / kind / "index.html").write_text(f"<html><script>{','.join(embedded)}</script></html>")
+history = pathlib.Path(config["historyPath"])
+history.parent.mkdir(parents=True, exist_ok=True)
+with history.open("a") as handle:
+    handle.write(json.dumps({"uuid": str(uuid.uuid4()), "name": config["name"]}) + "\\n")
+'''
+
+
+@pytest.fixture
+def fake_allure(tmp_path: Path) -> list[str]:
+    """A command that renders like Allure 3 does, as far as render_report can tell."""
+    script = tmp_path / "fake_allure.py"
+    script.write_text(FAKE_ALLURE, encoding="utf-8")
+    return [sys.executable, str(script)]

@@ -215,3 +215,51 @@ def test_allure3_categories_match_spec_gap_findings_by_tag() -> None:
     assert rules["SLO breach"]["matchers"] == [
         {"statuses": ["failed"], "message": allure.CATEGORIES[2]["messageRegex"]}
     ]
+
+
+def _linked_result(results_dir: Path, name: str, pointer: str) -> Path:
+    path = allure.write_result(results_dir, full_name=name, name=name, status="failed")
+    result = json.loads(path.read_text(encoding="utf-8"))
+    result["links"] = [
+        {"name": f"spec {pointer}", "url": f"spec/openapi.yaml#{pointer}", "type": "link"}
+    ]
+    path.write_text(json.dumps(result), encoding="utf-8")
+    return path
+
+
+def test_spec_links_get_their_section_attached_once(tmp_path: Path) -> None:
+    """Allure 3 shows only http(s) links as links: the section must travel as an attachment."""
+    pointer = "/paths/~1customers~1{id}~1balance/get/parameters/1"
+    first = _linked_result(tmp_path, "a", pointer)
+    second = _linked_result(tmp_path, "b", pointer)
+    other = _linked_result(tmp_path, "c", "/info")
+    unknown = _linked_result(tmp_path, "d", "/paths/~1nope")
+    assert allure.attach_spec_sections(tmp_path) == 3
+    assert allure.attach_spec_sections(tmp_path) == 0  # idempotent
+    attached = {
+        path: json.loads(path.read_text(encoding="utf-8"))["attachments"]
+        for path in (first, second, other, unknown)
+    }
+    assert attached[unknown] == []
+    assert attached[first] == attached[second]  # one shared file per section
+    (section,) = attached[first]
+    assert section["name"] == f"spec {pointer}"
+    assert section["type"] == "text/yaml"
+    text = (tmp_path / section["source"]).read_text(encoding="utf-8")
+    assert text.startswith(f"# spec/openapi.yaml#{pointer}\n")
+    assert "name: estimatedBalanceCurrencyCode" in text
+    assert "version:" in (tmp_path / attached[other][0]["source"]).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("pointer", "expected"),
+    [("", {"a": [1, {"b/c": 2}]}), ("/a/1/b~1c", 2), ("/a/0", 1)],
+)
+def test_spec_section_follows_json_pointers(pointer: str, expected: Any) -> None:
+    assert allure.spec_section(pointer, {"a": [1, {"b/c": 2}]}) == expected
+
+
+@pytest.mark.parametrize("pointer", ["/x", "/a/2", "/a/x"])
+def test_spec_section_unknown_pointer(pointer: str) -> None:
+    with pytest.raises(KeyError):
+        allure.spec_section(pointer, {"a": [1, {"b/c": 2}]})

@@ -65,3 +65,19 @@ def test_renders_again_then_serves_on_loopback(tmp_path: Path, fake: Any) -> Non
         server.wait(timeout=10)
         if server.stdout is not None:
             server.stdout.close()
+
+
+def test_rendering_again_adds_no_trend_point(
+    tmp_path: Path, fake: Any, fake_allure: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oms_harness.report import render
+
+    monkeypatch.setattr(render, "allure_command", lambda *_a, **_k: fake_allure)
+    results = _results(tmp_path, fake)
+    history = results / render.HISTORY_FILE
+    assert main(["report", "--report-dir", str(tmp_path)]) == 0
+    first = history.read_text(encoding="utf-8")
+    assert len(first.splitlines()) == 1
+    assert main(["report", "--report-dir", str(tmp_path)]) == 0
+    assert main(["report", "--report-dir", str(tmp_path)]) == 0
+    assert history.read_text(encoding="utf-8") == first

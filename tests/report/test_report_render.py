@@ -9,12 +9,15 @@ from typing import Any
 
 import pytest
 
+from oms_harness._resources import spec_path
 from oms_harness.report import allure, render
+from oms_harness.report.embedded import embedded_files
 from oms_harness.report.render import (
     HISTORY_FILE,
     RenderOutcome,
     allure_command,
     analytics_left,
+    recorded_entry,
     render_report,
     strip_analytics,
 )
@@ -147,7 +150,56 @@ def test_render_single_file_site_and_history(tmp_path: Path, fake: Any) -> None:
     assert list((report_dir / "site").glob("app-*.js"))
     history = results / HISTORY_FILE
     assert len(history.read_text(encoding="utf-8").splitlines()) == 1
-    render_report(results, report_dir)
+    render_report(results, report_dir)  # a re-render of the same run: no second trend point
     entries = [json.loads(line) for line in history.read_text(encoding="utf-8").splitlines()]
-    assert len(entries) == 2
+    assert len(entries) == 1
     assert not list(tmp_path.glob(".*staging*"))
+    globals_widget = json.loads(
+        (report_dir / "site" / "widgets" / "globals.json").read_text(encoding="utf-8")
+    )
+    assert [a["name"] for a in globals_widget["attachments"]] == ["openapi.yaml"]
+
+
+def _history(results: Path) -> list[str]:
+    return (results / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
+
+
+def test_rendering_the_same_results_again_adds_no_history_entry(
+    tmp_path: Path, fake: Any, fake_allure: list[str]
+) -> None:
+    results = _results(tmp_path, fake)
+    report_dir = tmp_path / "allure-report"
+    assert render_report(results, report_dir, command=fake_allure).rendered
+    first = _history(results)
+    assert len(first) == 1
+    assert recorded_entry(results) == json.loads(first[0])["uuid"]
+    for _ in range(2):  # `oms-harness report`, twice: no phantom trend points
+        assert render_report(results, report_dir, command=fake_allure).rendered
+    assert _history(results) == first
+    # the next gate run starts from fresh results: it adds its own entry
+    allure.prepare_results_dir(results)
+    allure.write_load_results(results, fake.load(), Secrets())
+    render_report(results, report_dir, command=fake_allure)
+    assert len(_history(results)) == 2
+    assert _history(results)[0] == first[0]
+
+
+def test_relative_dirs_render(
+    tmp_path: Path, fake: Any, fake_allure: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Allure runs in a staging directory: a relative --report-dir must still work."""
+    _results(tmp_path, fake)
+    monkeypatch.chdir(tmp_path)
+    outcome = render_report(Path("allure-results"), Path("allure-report"), command=fake_allure)
+    assert outcome.single_file is not None
+    assert (tmp_path / "allure-report" / "index.html").is_file()
+
+
+def test_the_pinned_spec_is_a_global_attachment(
+    tmp_path: Path, fake: Any, fake_allure: list[str]
+) -> None:
+    results = _results(tmp_path, fake)
+    outcome = render_report(results, tmp_path / "allure-report", command=fake_allure)
+    assert outcome.single_file is not None
+    embedded = dict(embedded_files(outcome.single_file.read_bytes()))
+    assert list(embedded.values()) == [spec_path().read_bytes()]

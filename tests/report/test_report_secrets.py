@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from oms_harness.profile import Credentials, TargetProfile
-from oms_harness.report.secrets import Secrets, profile_secrets, sweep
+from oms_harness.report.secrets import (
+    Secrets,
+    profile_secrets,
+    snapshot,
+    sweep,
+    written_since,
+)
 
 TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
 SECRET = "sk_live_0123456789abcdefSECRET"
@@ -52,3 +58,34 @@ def test_sweep_without_secrets_or_files(tmp_path: Path) -> None:
 def test_scrub_also_catches_jwt_shapes() -> None:
     jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
     assert Secrets().scrub(f"alg none token {jwt} sent") == "alg none token [redacted] sent"
+
+
+def test_written_since_ignores_untouched_files(tmp_path: Path) -> None:
+    user = tmp_path / "my-profile.toml"
+    user.write_text(f'token = "{TOKEN}"\n', encoding="utf-8")
+    kept = tmp_path / "sub" / "old.log"
+    kept.parent.mkdir()
+    kept.write_text("old", encoding="utf-8")
+    rewritten = tmp_path / "sub" / "summary.md"
+    rewritten.write_text("old", encoding="utf-8")
+    before = snapshot(tmp_path)
+    rewritten.write_text("new and longer", encoding="utf-8")
+    new = tmp_path / "new.txt"
+    new.write_text("x", encoding="utf-8")
+    assert sorted(written_since(tmp_path, before)) == sorted([rewritten, new])
+    assert written_since(tmp_path, before, exclude=[new]) == [rewritten]
+
+
+def test_a_replaced_file_counts_as_written(tmp_path: Path) -> None:
+    """Same size, replaced by rename (what atomic writers do): a new inode is a write."""
+    path = tmp_path / "index.html"
+    path.write_text("aaaa", encoding="utf-8")
+    before = snapshot(tmp_path)
+    fresh = tmp_path / "fresh"
+    fresh.write_text("bbbb", encoding="utf-8")
+    fresh.replace(path)
+    assert written_since(tmp_path, before) == [path]
+
+
+def test_snapshot_of_a_missing_dir_is_empty(tmp_path: Path) -> None:
+    assert snapshot(tmp_path / "missing") == {}

@@ -94,3 +94,19 @@ def test_terminal_table(fake: Any) -> None:
     )
     assert "seed 4242" in table
     assert "  report: r.html" in lines
+
+
+def test_unwritable_step_summary_is_one_warning_not_a_failure(
+    tmp_path: Path, fake: Any, capsys: Any
+) -> None:
+    path = write_summary(
+        tmp_path / "summary.md",
+        fake.verdict(),
+        Secrets(),
+        environ={"GITHUB_STEP_SUMMARY": str(tmp_path / "nonexistent" / "dir" / "x")},
+    )
+    assert path.read_text(encoding="utf-8").startswith("## ✅")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("oms-harness: warning: cannot append the summary")
+    assert "No such file or directory" in err[0]

@@ -49,6 +49,14 @@ def non_negative_float(text: str) -> float:
     return _number(float, 0, True, "a number")(text)
 
 
+def fraction(text: str) -> float:
+    """A finite number from 0 to 1 inclusive (error rates, probabilities)."""
+    value = _number(float, 0, True, "a number")(text)
+    if value > 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a fraction from 0 to 1")
+    return value
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """``--profile`` / ``--base-url`` / ``--token``: the same three flags on every command."""
     target = parser.add_argument_group("target (default: start the embedded local reference)")

@@ -33,7 +33,15 @@ from ..report.model import (
     public_url,
 )
 from ..report.render import RenderError, render_report
-from ..report.secrets import Secrets, profile_secrets, sweep
+from ..report.secrets import (
+    FileState,
+    Secrets,
+    embedded_leaks,
+    profile_secrets,
+    snapshot,
+    sweep,
+    written_since,
+)
 from ..report.summary import write_summary
 from ..report.table import render_table
 from ._arguments import add_fuzz_arguments, add_target_arguments
@@ -47,6 +55,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skip-load", action="store_true", help="conformance and report only")
     parser.add_argument(
         "--load-scenario", default="smoke", metavar="NAME", help="load scenario (default: smoke)"
+    )
+    parser.add_argument(
+        "--allow-production",
+        action="store_true",
+        help="allow the load smoke against api.polygon.technology (refused by default)",
     )
     parser.add_argument(
         "--report-dir",
@@ -89,6 +102,13 @@ def run(args: argparse.Namespace) -> int:
     profile = resolve_profile(args.profile, args.base_url, args.token)
     if profile is None and args.token is not None:
         raise UsageError("--token needs --profile: the embedded reference issues its own token")
+    if profile is not None and not args.skip_load:
+        # before any request: refusing production at the load phase would waste the whole run
+        from ..load.safety import check_target
+
+        check_target(profile.base_url, allow_production=args.allow_production)
+    report_dir = prepare_report_dir(args.report_dir)
+    before = snapshot(report_dir)
     progress = _Progress()
     with ExitStack() as stack:
         if profile is None:
@@ -97,20 +117,40 @@ def run(args: argparse.Namespace) -> int:
             progress("target", "starting the embedded local reference")
             target = stack.enter_context(local_reference())
             profile = target.profile
-        return _Gate(args, profile, progress).run()
+        return _Gate(args, profile, progress, report_dir, before).run()
+
+
+def prepare_report_dir(path: Path) -> Path:
+    """The report directory, created and absolute; a bad one is a usage error, up front."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"--report-dir {path}: exists and is not a directory") from None
+    except OSError as exc:
+        raise UsageError(f"--report-dir {path}: cannot create it: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"--report-dir {path}: not writable")
+    # absolute: the runners work in their own temporary directories
+    return path.resolve()
 
 
 class _Gate:
     """One gate run against a resolved profile."""
 
     def __init__(
-        self, args: argparse.Namespace, profile: TargetProfile, progress: _Progress
+        self,
+        args: argparse.Namespace,
+        profile: TargetProfile,
+        progress: _Progress,
+        report_dir: Path,
+        before: dict[Path, FileState],
     ) -> None:
         self.args = args
         self.profile = profile
         self.progress = progress
-        # absolute: the runners work in their own temporary directories
-        self.report_dir: Path = args.report_dir.resolve()
+        self.report_dir = report_dir
+        self.before = before
+        """Files in the report directory before the run: the final sweep leaves them alone."""
         self.results_dir = self.report_dir / "allure-results"
         self.secrets: Secrets = profile_secrets(profile)
         self.target = public_url(profile.base_url)
@@ -185,8 +225,7 @@ class _Gate:
         )
         facts = from_conformance(result)
         if facts.exit_code == ExitCode.TARGET_UNAVAILABLE:
-            reason = facts.failures[0][1] if facts.failures else "target unavailable"
-            raise TargetUnavailableError(reason)
+            raise TargetUnavailableError(result.unavailable_reason or "target unavailable")
         failed = sum(r.failed for r in facts.rows)
         passed = sum(r.passed for r in facts.rows)
         self.progress(
@@ -207,7 +246,9 @@ class _Gate:
             scenario=scenario,
             output_root=self.report_dir / "load",
             echo=not self.args.quiet,
-            token=self.token,
+            # Client credentials: let the load run exchange (and refresh) its own tokens.
+            token=None if self.profile.credentials.uses_client_credentials else self.token,
+            allow_production=self.args.allow_production,
         )
         facts = from_load(result, scenario)
         breached = [s.name for s in facts.slos if not s.passed]
@@ -229,20 +270,44 @@ class _Gate:
         )
         allure.write_executor(self.results_dir, os.environ)
         allure.write_categories(self.results_dir)
+        allure.attach_spec_sections(self.results_dir)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         verdict = self._render(verdict)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         write_junit(self.report_dir / "junit.xml", verdict, conformance_junit, self.secrets)
         write_summary(self.report_dir / "summary.md", verdict, self.secrets)
-        leaked = sweep([self.report_dir], self.secrets)
+        exit_code = self._sweep(verdict.exit_code)
+        print(self.secrets.scrub(render_table(verdict)), flush=True)
+        return exit_code
+
+    def _sweep(self, exit_code: int) -> int:
+        """Last resort over the files this run wrote (never the user's own, nor the profile).
+
+        A credential in plain bytes is redacted in place; one inside the single-file HTML's
+        base64-embedded files cannot be, so that file is deleted and the gate fails.
+        """
+        protected = [self.args.profile] if self.args.profile is not None else []
+        written = written_since(self.report_dir, self.before, exclude=protected)
+        leaked = sweep(written, self.secrets)
         if leaked:
             print(
                 f"oms-harness gate: warning: redacted a credential in {len(leaked)} file(s) "
                 f"(a harness bug, please report): {', '.join(str(p) for p in leaked[:5])}",
                 file=sys.stderr,
             )
-        print(self.secrets.scrub(render_table(verdict)), flush=True)
-        return verdict.exit_code
+        embedded = embedded_leaks(written, self.secrets)
+        if not embedded:
+            return exit_code
+        files = sorted({path for path, _ in embedded})
+        for path in files:
+            path.unlink(missing_ok=True)
+        names = ", ".join(sorted({name for _, name in embedded})[:5])
+        print(
+            f"oms-harness gate: error: a credential is embedded in {', '.join(map(str, files))} "
+            f"({names}); the file was deleted (a harness bug, please report)",
+            file=sys.stderr,
+        )
+        return exit_code or int(ExitCode.RESULT_INVALID)
 
     def _render(self, verdict: GateVerdict) -> GateVerdict:
         report_dir = self.report_dir / "allure-report"
@@ -255,5 +320,8 @@ class _Gate:
             note = f"HTML report not rendered: {exc}; results kept in {self.results_dir}"
             self.progress("report", note)
             return replace(verdict, render_note=note)
+        if not outcome.rendered:
+            self.progress("report", outcome.note)
+            return replace(verdict, render_note=outcome.note)
         self.progress("report", f"written {outcome.single_file} and {outcome.site_dir}/")
         return replace(verdict, report_html=outcome.single_file, render_note=outcome.note)

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
-from ..load import runner, safety
+from ..load import runner, safety, slo
 from ..load.runner import (
     Distribution,
     container_settings,
@@ -23,6 +23,7 @@ from ..load.schedule import SCENARIOS
 from ..profile import resolve_profile
 from ._arguments import (
     add_target_arguments,
+    fraction,
     non_negative_float,
     positive_float,
     positive_int,
@@ -61,14 +62,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--processes", type=positive_int, default=1, metavar="N", help="generator processes"
     )
+    run.add_argument(
+        "--max-processes",
+        type=positive_int,
+        metavar="N",
+        help=f"cap on --processes (default {safety.PROCESSES_PER_CORE} per CPU core)",
+    )
     run.add_argument("--report-dir", type=Path, default=Path("reports/load"), metavar="DIR")
     run.add_argument("--max-rate", type=positive_float, default=safety.MAX_RATE_RPS)
     run.add_argument("--max-duration", metavar="1h", help=f"cap ({safety.MAX_DURATION_S:g}s)")
-    slo = parser.add_argument_group("SLOs (override the profile's [slo] table)")
-    slo.add_argument("--slo-p95-ms", type=non_negative_float, metavar="MS")
-    slo.add_argument("--slo-p99-ms", type=non_negative_float, metavar="MS")
-    slo.add_argument("--slo-error-rate", type=non_negative_float, metavar="FRACTION")
-    slo.add_argument("--slo-min-rps", type=non_negative_float, metavar="RPS")
+    slos = parser.add_argument_group("SLOs (override the profile's [slo] table)")
+    slos.add_argument("--slo-p95-ms", type=non_negative_float, metavar="MS")
+    slos.add_argument("--slo-p99-ms", type=non_negative_float, metavar="MS")
+    slos.add_argument(
+        "--slo-error-rate", type=fraction, metavar="FRACTION", help="0..1 (0.01 = 1%%)"
+    )
+    slos.add_argument("--slo-min-rps", type=non_negative_float, metavar="RPS")
     dist = parser.add_argument_group("distributed runs (see load/README.md)")
     dist.add_argument("--master", action="store_true", help="run the master; workers connect")
     dist.add_argument("--expect-workers", type=positive_int, default=1, metavar="N")
@@ -122,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
         max_duration=safety.parse_duration(args.max_duration)
         if args.max_duration
         else safety.MAX_DURATION_S,
+        max_processes=args.max_processes or safety.default_max_processes(),
     )
     profile = resolve_profile(args.profile, args.base_url, args.token)
     if args.print_container_settings:
@@ -150,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
             master_port=args.master_port,
             processes=args.processes,
             output_root=args.report_dir,
+            limits=limits,
         )
     distribution = (
         Distribution(
@@ -186,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
         distribution=distribution,
         ramp_up=ramp_up,
     )
+    slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
     if profile is not None:
         return runner.run_load(profile, **options).exit_code
     from ..local_target import local_reference

@@ -1,9 +1,10 @@
-"""`oms-harness mutants`: the gate must pass the clean reference and fail every mutant.
+"""`oms-harness mutants`: the gate must pass every correct server and fail every mutant.
 
-Each run starts its own reference (clean, or with one deliberate contract violation) and
-runs the whole conformance gate against it in a subprocess; runs go in parallel. The kill
-table says, per mutant, whether the gate caught it and which checks did. Exit 0 only with a
-clean pass and 100% kill.
+Each run starts its own reference (clean, with one deliberate contract violation, or with one
+benign variant: a different but legitimate choice) and runs the whole conformance gate
+against it in a subprocess; runs go in parallel. The kill table says, per mutant, whether the
+gate caught it and which checks did, and per variant whether it passed or was a false alarm.
+Exit 0 only with a clean pass, 100% kill and no false alarm.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ from ..conformance.results import ConformanceResult
 from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
 from ..local_target import local_reference
-from ..reference.mutants import MUTANTS
+from ..reference.mutants import MUTANTS, VARIANTS
 from ._arguments import non_negative_int, positive_int
 
 DEFAULT_MUTANT_EXAMPLES = 50
 """Fuzz budget per run: every mutant is also caught by a semantic check, so less suffices."""
 CLEAN = "(clean)"
+MUTANT = "mutant"
+VARIANT = "variant"
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,21 @@ class MutantRun:
     result: ConformanceResult | None
     error: str | None = None
     seconds: float = 0.0
+    kind: str = MUTANT
+    """``mutant`` (must fail) or ``variant`` (a correct server: must pass)."""
 
     @property
     def failed(self) -> bool:
         return self.result is not None and self.result.exit_code == int(ExitCode.FAILED)
+
+    @property
+    def passed(self) -> bool:
+        return self.result is not None and self.result.exit_code == int(ExitCode.OK)
+
+    @property
+    def as_expected(self) -> bool:
+        """A mutant killed, a variant passed."""
+        return self.failed if self.kind == MUTANT else self.passed
 
     @property
     def caught_by(self) -> list[str]:
@@ -72,51 +86,99 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="only this mutant (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        dest="variants",
+        metavar="NAME",
+        help="only this benign variant (repeatable; default: all)",
+    )
 
 
-def run_one(name: str | None, *, max_examples: int, seed: int) -> MutantRun:
-    """The gate against the clean reference (``name`` None) or one mutant."""
+def run_one(name: str | None, *, max_examples: int, seed: int, kind: str = MUTANT) -> MutantRun:
+    """The gate against the clean reference (``name`` None), one mutant or one variant."""
     started = time.monotonic()
     label = name or CLEAN
+    mutant, variant = (None, name) if kind == VARIANT else (name, None)
     try:
-        with local_reference(mutant=name) as reference:
+        with local_reference(mutant=mutant, variant=variant) as reference:
             result = runner.run_conformance(
                 reference.profile, max_examples=max_examples, seed=seed, echo=False
             )
     except HarnessError as exc:
-        return MutantRun(label, None, f"{type(exc).__name__}: {exc}", time.monotonic() - started)
-    return MutantRun(label, result, None, time.monotonic() - started)
+        error = f"{type(exc).__name__}: {exc}"
+        return MutantRun(label, None, error, time.monotonic() - started, kind)
+    return MutantRun(label, result, None, time.monotonic() - started, kind)
 
 
 def run_all(
-    mutants: Sequence[str], *, max_examples: int, seed: int, jobs: int
+    mutants: Sequence[str],
+    *,
+    variants: Sequence[str] = (),
+    max_examples: int,
+    seed: int,
+    jobs: int,
 ) -> tuple[MutantRun, list[MutantRun]]:
-    """The clean run and every mutant run, in parallel, in the order given."""
-    names: list[str | None] = [None, *mutants]
+    """The clean run, then every mutant run and every variant run, in parallel, in order."""
+    plan: list[tuple[str | None, str]] = [(None, MUTANT)]
+    plan += [(name, MUTANT) for name in mutants] + [(name, VARIANT) for name in variants]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        runs = list(pool.map(lambda n: run_one(n, max_examples=max_examples, seed=seed), names))
+        runs = list(
+            pool.map(
+                lambda item: run_one(item[0], max_examples=max_examples, seed=seed, kind=item[1]),
+                plan,
+            )
+        )
     return runs[0], runs[1:]
 
 
+def _failures(run: MutantRun) -> str:
+    return run.error or "; ".join(
+        f"{nodeid}: {reason}" for nodeid, reason in (run.result.failures if run.result else [])
+    )
+
+
 def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
-    """Fixed-width table: mutant, verdict, seconds, the checks that caught it."""
-    width = max(len(CLEAN), *(len(r.name) for r in runs)) + 2
-    lines = [f"{'mutant':<{width}}{'verdict':<11}{'secs':>6}  caught by"]
-    clean_verdict = "PASSED" if clean.result and clean.result.exit_code == 0 else "NOT CLEAN"
-    detail = clean.error or "; ".join(
-        f"{nodeid}: {reason}" for nodeid, reason in (clean.result.failures if clean.result else [])
+    """Fixed-width table: server, verdict, seconds, the checks that caught it (or false alarms).
+
+    A mutant is ``killed`` or ``SURVIVED``; a benign variant ``passed`` or ``FALSE ALARM``
+    (a correct server failed: the failing checks are listed in full).
+    """
+    names = [f"{run.kind} {run.name}" if run.kind == VARIANT else run.name for run in runs]
+    width = max([len(CLEAN), *(len(name) for name in names)]) + 2
+    lines = [f"{'mutant':<{width}}{'verdict':<13}{'secs':>6}  caught by"]
+    clean_verdict = "PASSED" if clean.passed else "NOT CLEAN"
+    lines.append(f"{CLEAN:<{width}}{clean_verdict:<13}{clean.seconds:>6.1f}  {_failures(clean)}")
+    for name, run in zip(names, runs, strict=True):
+        if run.error:
+            verdict, detail = "ERROR", run.error
+        elif run.kind == VARIANT:
+            verdict = "passed" if run.passed else "FALSE ALARM"
+            detail = "" if run.passed else _failures(run)
+        else:
+            verdict = "killed" if run.failed else "SURVIVED"
+            caught = run.caught_by
+            detail = ", ".join(caught[:3]) + (
+                f" (+{len(caught) - 3} more)" if len(caught) > 3 else ""
+            )
+        lines.append(f"{name:<{width}}{verdict:<13}{run.seconds:>6.1f}  {detail}")
+    mutant_runs = [run for run in runs if run.kind == MUTANT]
+    variant_runs = [run for run in runs if run.kind == VARIANT]
+    killed = sum(run.failed for run in mutant_runs)
+    summary = (
+        f"killed {killed}/{len(mutant_runs)} mutants "
+        f"({100 * killed / max(1, len(mutant_runs)):.0f}%); "
     )
-    lines.append(f"{CLEAN:<{width}}{clean_verdict:<11}{clean.seconds:>6.1f}  {detail}")
-    for run in runs:
-        verdict = "killed" if run.failed else ("ERROR" if run.error else "SURVIVED")
-        caught = run.caught_by
-        shown = ", ".join(caught[:3]) + (f" (+{len(caught) - 3} more)" if len(caught) > 3 else "")
-        lines.append(f"{run.name:<{width}}{verdict:<11}{run.seconds:>6.1f}  {run.error or shown}")
-    killed = sum(run.failed for run in runs)
-    lines.append(
-        f"killed {killed}/{len(runs)} mutants ({100 * killed / max(1, len(runs)):.0f}%); "
-        f"clean reference {clean_verdict.lower()}"
-    )
+    if variant_runs:
+        passed = sum(run.passed for run in variant_runs)
+        alarms = sum(run.failed for run in variant_runs)
+        errors = len(variant_runs) - passed - alarms
+        summary += (
+            f"passed {passed}/{len(variant_runs)} benign variants ({alarms} false alarms"
+            + (f", {errors} could not run" if errors else "")
+            + "); "
+        )
+    lines.append(summary + f"clean reference {clean_verdict.lower()}")
     return "\n".join(lines)
 
 
@@ -125,19 +187,27 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--max-examples must be at least 1")
     if args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
-    selected = args.mutants or list(MUTANTS)
-    unknown = [name for name in selected if name not in MUTANTS]
-    if unknown:
-        raise UsageError(f"unknown mutant {unknown[0]!r} (see `oms-harness serve --list-mutants`)")
+    # Naming only variants runs only variants (and the reverse); naming neither runs all.
+    selected = args.mutants or ([] if args.variants else list(MUTANTS))
+    variants = args.variants or ([] if args.mutants else list(VARIANTS))
+    for kind, names, catalogue in (("mutant", selected, MUTANTS), ("variant", variants, VARIANTS)):
+        unknown = [name for name in names if name not in catalogue]
+        if unknown:
+            raise UsageError(
+                f"unknown {kind} {unknown[0]!r} (see `oms-harness serve --list-{kind}s`)"
+            )
     started = time.monotonic()
     print(
-        f"mutants: gate vs the clean reference and {len(selected)} mutants "
+        f"mutants: gate vs the clean reference, {len(selected)} mutants and "
+        f"{len(variants)} benign variants "
         f"({args.jobs} in parallel, {args.max_examples} fuzz examples, seed {args.seed})"
     )
     sys.stdout.flush()
-    clean, runs = run_all(selected, max_examples=args.max_examples, seed=args.seed, jobs=args.jobs)
+    clean, runs = run_all(
+        selected, variants=variants, max_examples=args.max_examples, seed=args.seed, jobs=args.jobs
+    )
     print(kill_table(clean, runs))
     print(f"mutants: {time.monotonic() - started:.1f} s")
-    all_killed = all(run.failed for run in runs)
-    clean_ok = clean.result is not None and clean.result.exit_code == int(ExitCode.OK)
-    return int(ExitCode.OK if all_killed and clean_ok else ExitCode.FAILED)
+    return int(
+        ExitCode.OK if clean.passed and all(r.as_expected for r in runs) else ExitCode.FAILED
+    )

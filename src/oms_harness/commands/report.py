@@ -1,7 +1,8 @@
 """`oms-harness report [--serve]`: render the Allure report again from existing results.
 
 Rendering needs Node and the pinned npm package (``npm ci``); serving does not: the
-multi-file report is plain static files, served by Python on 127.0.0.1 only.
+multi-file report is plain static files, served by Python on 127.0.0.1 only. Rendering the
+same results again adds no history entry (see :mod:`oms_harness.report.render`).
 """
 
 from __future__ import annotations

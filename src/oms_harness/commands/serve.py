@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from ..reference.auth import TOKEN_TTL_SECONDS
 from ..reference.data import load_fixtures
 from ..reference.describe import describe, write_profile
 from ..reference.faults import FaultConfig, Faults, parse_duration, parse_latency, parse_rate
+from ..reference.responses import decimal_places
 
 LISTENING = "oms-harness reference listening on {base_url}"
 
@@ -24,7 +30,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mutant", metavar="NAME", help="serve one deliberate contract violation")
     parser.add_argument("--list-mutants", action="store_true", help="list the mutants and exit")
     parser.add_argument(
+        "--variant", metavar="NAME", help="serve one benign (still conformant) variant"
+    )
+    parser.add_argument(
+        "--list-variants", action="store_true", help="list the benign variants and exit"
+    )
+    parser.add_argument(
         "--write-profile", type=Path, metavar="FILE", help="write a target profile once bound"
+    )
+    parser.add_argument(
+        "--stop-on-stdin-eof",
+        action="store_true",
+        help="stop when standard input closes (a supervisor's death then stops the server)",
     )
     faults = parser.add_argument_group("fault injection (all off by default)")
     faults.add_argument(
@@ -64,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
     if args.list_mutants:
         print(mutants.listing())
         return 0
+    if args.list_variants:
+        print(mutants.listing(mutants.VARIANTS))
+        return 0
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: expected 0 to 65535")
-    switches = mutants.Switches.for_mutant(args.mutant)
+    switches = mutants.Switches.select(mutant=args.mutant, variant=args.variant)
     faults = Faults(fault_config(args))
     fixtures = load_fixtures(args.fixtures)
     app = create_app(fixtures, switches=switches, faults=faults)
@@ -78,7 +98,8 @@ def run(args: argparse.Namespace) -> int:
     if args.write_profile is not None:  # bound and listening: the profile comes first
         authority = app.authority
         expired = authority.issue(now=time.time() - 2 * TOKEN_TTL_SECONDS).token
-        profile = describe(fixtures, base_url, authority.issue().token, expired)
+        token = authority.issue().token
+        profile = describe(fixtures, base_url, token, expired, places=decimal_places(switches))
         try:
             write_profile(args.write_profile, profile)
         except OSError as exc:
@@ -88,5 +109,23 @@ def run(args: argparse.Namespace) -> int:
     def ready() -> None:
         print(LISTENING.format(base_url=base_url), flush=True)
 
+    if args.stop_on_stdin_eof:
+        _stop_when_stdin_closes()
     server.run(app, sock, ready)
     return 0
+
+
+def _stop_when_stdin_closes() -> None:
+    """Ask ourselves to shut down (SIGTERM: uvicorn's graceful path) once stdin hits EOF.
+
+    The supervisor holds the write end of our stdin; when it dies, even by SIGKILL, the
+    kernel closes that end, so the reference never outlives the harness that started it.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while sys.stdin.buffer.read(4096):
+                pass
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="stdin-eof-watch", daemon=True).start()

@@ -3,16 +3,26 @@
 It does two jobs the suites must not each repeat: it redacts every failure report before
 JUnit, Allure or the terminal sees it, and it writes a compact JSON results file (outcome,
 area, one-line reason, spec-gap findings per test) that the runner turns into its summary.
+
+Reasons come from the exception itself where it is known: a schemathesis ``FailureGroup``
+gives its failures' codes, titles and first detail lines; a transport error (connection
+refused or reset, a timeout) marks the test ``unavailable``: the target stopped answering,
+which is not a contract violation.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+import requests
+import urllib3.exceptions
 
 from ..redaction import Redactor
 from .allure_io import SPEC_GAP_PROPERTY
@@ -21,12 +31,125 @@ from .target import ENV_RESULTS, ENV_TOKEN
 
 _RESULTS: dict[str, dict[str, Any]] = {}
 """nodeid -> outcome record; one pytest session per process, so module state is the run."""
+_FROM_EXCEPTION: dict[str, tuple[str, bool]] = {}
+"""nodeid -> (reason, unavailable) taken from the exception in ``pytest_runtest_makereport``."""
 _REDACTOR = Redactor([os.environ.get(ENV_TOKEN)])
 _REASON_LIMIT = 300
+SPEC_GAPS_KEY = pytest.StashKey[list[str]]()
+"""Where ``record_spec_gap`` keeps a test's findings (not ``user_properties``: under
+``junit_family=xunit2`` those become ``<properties>`` a testcase may not have)."""
+UNREACHABLE = "target became unreachable"
+UNFINISHED = "unfinished"
+"""A test whose call phase never reported (the run was interrupted): not a pass."""
+STOP_AFTER_UNANSWERED = 3
+"""Consecutive tests the target did not answer before the session stops: a dead target
+would otherwise cost every remaining test its connect (or 15 s read) timeout."""
+_STATE = {"unanswered": 0}
+_SESSION: list[pytest.Session] = []
+_STATUS_LINE = re.compile(r"^\[\d{3}\]")
+_FAILURE_CODE = re.compile(r"^ST\d{3} ")
+
+TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (
+    httpx.TransportError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ProtocolError,
+    urllib3.exceptions.TimeoutError,
+    ConnectionError,  # refused, reset, aborted, broken pipe
+    TimeoutError,
+)
+"""The target did not answer (the suites use httpx, schemathesis uses requests/urllib3)."""
+_TIMEOUTS: tuple[type[BaseException], ...] = (
+    httpx.TimeoutException,
+    requests.exceptions.Timeout,
+    urllib3.exceptions.TimeoutError,
+    TimeoutError,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     _RESULTS.clear()
+    _FROM_EXCEPTION.clear()
+    _STATE["unanswered"] = 0
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    _SESSION[:] = [session]
+
+
+def _count_unanswered(unanswered: bool) -> None:
+    """Stop the session once the target has not answered several tests in a row."""
+    _STATE["unanswered"] = _STATE["unanswered"] + 1 if unanswered else 0
+    if _STATE["unanswered"] >= STOP_AFTER_UNANSWERED and _SESSION:
+        _SESSION[0].shouldstop = f"the target did not answer {STOP_AFTER_UNANSWERED} tests in a row"
+
+
+def record_spec_gap(node: pytest.Item, finding: str) -> None:
+    """Count the running test as a spec-gap finding (read back in the results file)."""
+    node.stash.setdefault(SPEC_GAPS_KEY, []).append(finding)
+
+
+def _exception_tree(exc: BaseException) -> Iterator[BaseException]:
+    """``exc``, its group members, causes, contexts and wrapped errors (each once)."""
+    seen: set[int] = set()
+    pending = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        if isinstance(current, BaseExceptionGroup):
+            pending.extend(current.exceptions)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+        # requests wraps urllib3's MaxRetryError in args; MaxRetryError keeps ``reason``.
+        pending.extend(a for a in current.args if isinstance(a, BaseException))
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            pending.append(reason)
+
+
+def _is_verdict(exc: BaseException) -> bool:
+    """An assertion or ``pytest.fail``: the suite judged an answer, the target did answer."""
+    return isinstance(exc, AssertionError | pytest.fail.Exception)
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """``target became unreachable: connection refused (ConnectError)``, or None when the
+    error is not a transport failure (or a verdict on an answer came with it)."""
+    tree = list(_exception_tree(exc))
+    if any(_is_verdict(e) for e in tree):
+        return None
+    transport = [e for e in tree if isinstance(e, TRANSPORT_ERRORS)]
+    if not transport:
+        return None
+    first = transport[0]
+    os_errors = [e for e in tree if isinstance(e, OSError) and e.strerror]
+    if os_errors:  # before timeouts: urllib3's NewConnectionError is a ConnectTimeoutError
+        what = str(os_errors[-1].strerror).lower()
+    elif any(isinstance(e, _TIMEOUTS) for e in tree):
+        what = "no answer within the request timeout"
+    else:
+        what = (_one_line(str(first)) if str(first).strip() else "") or "the connection failed"
+    return _REDACTOR(f"{UNREACHABLE}: {what} ({type(first).__name__})")[:_REASON_LIMIT]
+
+
+def _schemathesis_failures(exc: BaseException) -> str | None:
+    """``ST901 Custom check failed: `x`: <first detail line>`` per failure, `` | ``-joined."""
+    from schemathesis.core.failures import Failure
+
+    parts: list[str] = []
+    for found in _exception_tree(exc):
+        if isinstance(found, Failure):
+            detail = next((ln.strip() for ln in found.message.splitlines() if ln.strip()), "")
+            part = f"{found.code} {found.title}" + (f": {detail}" if detail else "")
+            if part not in parts:
+                parts.append(part)
+    if not parts:
+        return None
+    return _REDACTOR(" | ".join(" ".join(p.split()) for p in parts))[:_REASON_LIMIT]
 
 
 def _one_line(text: str) -> str:
@@ -40,17 +163,20 @@ def _one_line(text: str) -> str:
 
 
 def _schemathesis_reason(text: str) -> str | None:
-    """``ST901 Custom check failed: `x`: <first detail line>`` from a FailureGroup report."""
-    lines = [line.strip().lstrip("|+-").strip() for line in text.splitlines()]
+    """The same reason from a FailureGroup's text, when the exception itself is gone."""
+    lines = [line.strip().lstrip("|+- ") for line in text.splitlines()]
     for index, line in enumerate(lines):
-        if line.startswith("Schemathesis found"):
-            titles = []
+        if "Schemathesis found" in line:
+            parts: list[list[str]] = []  # [title] or [title, first detail line]
             for follow in lines[index + 1 :]:
-                if follow.startswith(("[", "Reproduce", "curl")):
+                if _STATUS_LINE.match(follow) or follow.startswith(("Reproduce", "curl")):
                     break
-                if follow:
-                    titles.append(follow)
-            return " | ".join(titles)[:_REASON_LIMIT] if titles else line
+                if _FAILURE_CODE.match(follow) or (follow and not parts):
+                    parts.append([follow])
+                elif follow and len(parts[-1]) == 1:
+                    parts[-1].append(follow)
+            found = " | ".join(": ".join(p) for p in parts) if parts else line
+            return found[:_REASON_LIMIT]
     return None
 
 
@@ -72,9 +198,21 @@ def _reason(report: pytest.TestReport | pytest.CollectReport) -> str:
 
 @pytest.hookimpl(hookwrapper=True, trylast=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """Innermost wrapper: redact before allure/junit/terminal read the report."""
+    """Innermost wrapper: take the reason from the exception, and redact before
+    allure/junit/terminal read the report."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()
+    if report.failed and call.excinfo is not None and report.nodeid not in _FROM_EXCEPTION:
+        error = call.excinfo.value
+        unreachable = unavailable_reason(error)
+        if unreachable is not None:
+            _FROM_EXCEPTION[report.nodeid] = (unreachable, True)
+        elif (found := _schemathesis_failures(error)) is not None:
+            _FROM_EXCEPTION[report.nodeid] = (found, False)
+    gaps = item.stash.get(SPEC_GAPS_KEY, [])
+    if gaps and call.when == "call":
+        entry = _entry(report.nodeid)
+        entry["spec_gaps"] += [g for g in map(_REDACTOR, gaps) if g not in entry["spec_gaps"]]
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = _REDACTOR(str(report.longrepr))
     report.sections = [(title, _REDACTOR(content)) for title, content in report.sections]
@@ -86,28 +224,39 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         report.longrepr = _REDACTOR(str(report.longrepr))
     elif isinstance(report.longrepr, str):
         report.longrepr = _REDACTOR(report.longrepr)
-    entry = _RESULTS.setdefault(
-        report.nodeid,
-        {
-            "nodeid": report.nodeid,
-            "area": area_of(report.nodeid),
-            "outcome": "passed",
-            "reason": "",
-            "spec_gaps": [],
-        },
-    )
-    for name, value in report.user_properties:
-        if name == SPEC_GAP_PROPERTY and str(value) not in entry["spec_gaps"]:
+    entry = _entry(report.nodeid)
+    for name, value in report.user_properties:  # suites written with record_property
+        if name == SPEC_GAP_PROPERTY and _REDACTOR(str(value)) not in entry["spec_gaps"]:
             entry["spec_gaps"].append(_REDACTOR(str(value)))
     if report.failed:
         if entry["outcome"] != "failed":
             entry["outcome"] = "failed"
-            entry["reason"] = _reason(report)
-            if report.when != "call":
+            reason, unavailable = _FROM_EXCEPTION.get(report.nodeid) or (_reason(report), False)
+            entry["reason"] = reason
+            entry["unavailable"] = unavailable
+            if report.when != "call" and not unavailable:
                 entry["reason"] = f"{report.when} error: {entry['reason']}"
-    elif report.skipped and entry["outcome"] == "passed":
+            _count_unanswered(unavailable)
+    elif report.when == "call" and report.passed:
+        entry["outcome"] = "passed"
+        _count_unanswered(False)
+    elif report.skipped and entry["outcome"] in (UNFINISHED, "passed"):
         entry["outcome"] = "skipped"
         entry["reason"] = _reason(report)
+
+
+def _entry(nodeid: str) -> dict[str, Any]:
+    return _RESULTS.setdefault(
+        nodeid,
+        {
+            "nodeid": nodeid,
+            "area": area_of(nodeid),
+            "outcome": UNFINISHED,
+            "reason": "",
+            "spec_gaps": [],
+            "unavailable": False,
+        },
+    )
 
 
 def pytest_collectreport(report: pytest.CollectReport) -> None:
@@ -119,6 +268,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         "outcome": "failed",
         "reason": f"collection error: {_reason(report)}",
         "spec_gaps": [],
+        "unavailable": False,
     }
 
 

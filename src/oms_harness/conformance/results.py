@@ -1,4 +1,11 @@
-"""The verdict of a conformance run, built from the plugin's JSON results file."""
+"""The verdict of a conformance run, built from the plugin's JSON results file.
+
+Exit codes and their precedence: any contract violation is 1, even when the target went
+away later in the run (what was seen to break stays broken); otherwise a test the target
+stopped answering (connection refused/reset, a timeout) or a run that did not finish in
+time is 3, "target unavailable": nothing was proven either way; otherwise 0. A pytest crash
+with neither is 1 (the harness cannot vouch for the target).
+"""
 
 from __future__ import annotations
 
@@ -20,15 +27,20 @@ class AreaCounts:
     failed: int = 0
     skipped: int = 0
     spec_gaps: int = 0
+    unavailable: int = 0
+    """Tests the target stopped answering: neither passed nor a contract violation."""
 
     @property
     def total(self) -> int:
-        return self.passed + self.failed + self.skipped + self.spec_gaps
+        return self.passed + self.failed + self.skipped + self.spec_gaps + self.unavailable
 
 
 @dataclass(frozen=True)
 class ConformanceResult:
-    """What the gate decided; ``exit_code`` is 0 (all hold) or 1 (a contract violation)."""
+    """What the run decided: ``exit_code`` 0 (all hold), 1 (a contract violation) or 3 (the
+    target became unavailable before anything failed). ``failures`` holds contract violations
+    only; tests the target did not answer are in ``unreachable``, and ``unavailable_reason``
+    is the one line to show for exit 3 (set whenever the target went away, even with 1)."""
 
     exit_code: int
     seed: int
@@ -41,6 +53,13 @@ class ConformanceResult:
     max_examples: int = 0
     duration_s: float = 0.0
     skips: list[tuple[str, str]] = field(default_factory=list)
+    unreachable: list[tuple[str, str]] = field(default_factory=list)
+    unavailable_reason: str = ""
+
+    @property
+    def unavailable(self) -> bool:
+        """The target stopped answering (or the run hit its time limit) during the run."""
+        return bool(self.unavailable_reason)
 
     @property
     def checks_run(self) -> int:
@@ -65,18 +84,30 @@ def summarise(
     duration_s: float,
     pytest_status: int,
     pytest_last_line: str = "",
+    timed_out: str = "",
 ) -> ConformanceResult:
-    """Count outcomes per area; any failure (or a pytest crash) makes the exit code 1."""
+    """Count outcomes per area and decide the exit code (precedence in the module doc).
+
+    ``timed_out`` is the runner's one line when it stopped the suites at their time limit.
+    """
     counts: dict[str, dict[str, int]] = {}
     gaps: list[str] = []
     failures: list[tuple[str, str]] = []
     skips: list[tuple[str, str]] = []
+    unreachable: list[tuple[str, str]] = []
     for test in _tests(results_file):
-        area = str(test.get("area", "other"))
-        bucket = counts.setdefault(area, {"passed": 0, "failed": 0, "skipped": 0, "spec_gaps": 0})
         outcome = test.get("outcome")
+        if outcome not in ("passed", "failed", "skipped"):
+            continue  # interrupted before its verdict: neither a pass nor a failure
+        area = str(test.get("area", "other"))
+        bucket = counts.setdefault(
+            area, {"passed": 0, "failed": 0, "skipped": 0, "spec_gaps": 0, "unavailable": 0}
+        )
         found = [str(g) for g in test.get("spec_gaps", [])]
-        if outcome == "failed":
+        if outcome == "failed" and test.get("unavailable") is True:
+            bucket["unavailable"] += 1
+            unreachable.append((str(test.get("nodeid")), str(test.get("reason", ""))))
+        elif outcome == "failed":
             bucket["failed"] += 1
             failures.append((str(test.get("nodeid")), str(test.get("reason", ""))))
         elif outcome == "skipped":
@@ -87,17 +118,24 @@ def summarise(
             gaps.extend(found)
         else:
             bucket["passed"] += 1
+    unavailable_reason = timed_out or (unreachable[0][1] if unreachable else "")
     tail = f": {pytest_last_line[:200]}" if pytest_last_line else ""
-    if pytest_status not in (0, 1) and not failures:
+    if pytest_status not in (0, 1) and not failures and not unavailable_reason:
         failures.append(
             ("pytest", f"the suites did not run to the end (exit {pytest_status}){tail}")
         )
-    if not counts and not failures:
+    if not counts and not failures and not unavailable_reason:
         failures.append(("pytest", f"no results: the suites produced no test outcome{tail}"))
     order = [a for a in AREA_ORDER if a in counts] + sorted(set(counts) - set(AREA_ORDER))
     areas = {area: AreaCounts(**counts[area]) for area in order}
+    if failures:
+        exit_code = ExitCode.FAILED
+    elif unavailable_reason:
+        exit_code = ExitCode.TARGET_UNAVAILABLE
+    else:
+        exit_code = ExitCode.OK
     return ConformanceResult(
-        exit_code=int(ExitCode.FAILED if failures else ExitCode.OK),
+        exit_code=int(exit_code),
         seed=seed,
         passed=sum(a.passed for a in areas.values()),
         failed=len(failures),
@@ -108,20 +146,31 @@ def summarise(
         max_examples=max_examples,
         duration_s=duration_s,
         skips=skips,
+        unreachable=unreachable,
+        unavailable_reason=unavailable_reason,
     )
 
 
 def render_summary(result: ConformanceResult) -> str:
     """A short, fixed-layout text summary for terminals and CI logs."""
-    verdict = "PASSED" if result.exit_code == 0 else "FAILED"
+    verdicts = {int(ExitCode.OK): "PASSED", int(ExitCode.TARGET_UNAVAILABLE): "TARGET UNAVAILABLE"}
+    verdict = verdicts.get(result.exit_code, "FAILED")
+    unanswered = f", {len(result.unreachable)} unanswered" if result.unreachable else ""
     lines = [
         f"conformance {verdict}: {result.checks_run} checks run, {result.passed} passed, "
-        f"{result.failed} failed, {result.skipped} skipped, {len(result.spec_gaps)} spec gaps "
-        f"(seed {result.seed}, {result.max_examples} fuzz examples, {result.duration_s:.1f} s)",
-        f"  {'area':<14}{'passed':>8}{'failed':>8}{'skipped':>9}{'spec gaps':>11}",
+        f"{result.failed} failed, {result.skipped} skipped, {len(result.spec_gaps)} spec gaps"
+        f"{unanswered} (seed {result.seed}, {result.max_examples} fuzz examples, "
+        f"{result.duration_s:.1f} s)",
+        f"  {'area':<14}{'passed':>8}{'failed':>8}{'skipped':>9}{'spec gaps':>11}"
+        + (f"{'unanswered':>12}" if result.unreachable else ""),
     ]
     for area, c in result.areas.items():
-        lines.append(f"  {area:<14}{c.passed:>8}{c.failed:>8}{c.skipped:>9}{c.spec_gaps:>11}")
+        lines.append(
+            f"  {area:<14}{c.passed:>8}{c.failed:>8}{c.skipped:>9}{c.spec_gaps:>11}"
+            + (f"{c.unavailable:>12}" if result.unreachable else "")
+        )
+    if result.unavailable:
+        lines.append(f"target unavailable: {result.unavailable_reason}")
     if result.spec_gaps:
         lines.append("spec gaps (the contract leaves these open; reported, not failed):")
         lines += [f"  - {gap}" for gap in result.spec_gaps]

@@ -3,17 +3,27 @@
 A subprocess keeps Hypothesis, schemathesis' check registry and allure's listeners fresh for
 every run (``mutants`` runs many in one process). The target reaches it through the
 environment: the profile as a temporary file without any inline token, the token in
-``OMS_HARNESS_TOKEN``. After the run every file it wrote is swept for secrets.
+``OMS_HARNESS_TOKEN``. After the run every file it wrote (and only those: a results
+directory may hold the user's own files) is swept for secrets.
+
+The suites get a time limit (``timeout=``, ``OMS_HARNESS_CONFORMANCE_TIMEOUT`` seconds, or
+:func:`default_timeout` from the fuzz budget). At the limit pytest is interrupted (so the
+outcomes so far are kept), then killed with its process group; the run is exit 3 "target
+unavailable" unless a contract violation was already seen (exit 1).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
@@ -34,13 +44,71 @@ from .target import (
     ENV_TOKEN,
 )
 
-__all__ = ["AreaCounts", "ConformanceResult", "pytest_command", "run_conformance"]
+__all__ = [
+    "AreaCounts",
+    "ConformanceResult",
+    "default_timeout",
+    "pytest_command",
+    "run_conformance",
+]
 
 ONLY_CHOICES = ("fuzz", "semantic")
 PLUGINS = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin", "allure_pytest.plugin")
 """The only third-party pytest plugins the suites need. Autoloading the rest (locust pulls
 in gevent, xdist, anyio, ...) doubled the start-up time of every run."""
 _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_WORKER")
+ENV_TIMEOUT = "OMS_HARNESS_CONFORMANCE_TIMEOUT"
+INTERRUPT_GRACE_S = 10.0
+"""After SIGINT at the time limit, how long pytest gets to write its results before SIGKILL."""
+
+FileState = tuple[int, int, int]
+"""(inode, size, mtime_ns): a file changed when any of them did."""
+
+
+def default_timeout(max_examples: int) -> float:
+    """Seconds the suites may take: 10 min for the semantic suites and start-up, plus 3 s per
+    fuzz example (two fuzz tests; a healthy target answers in milliseconds, a hung one hits
+    the 15 s request timeout of every call, which this bound cuts short)."""
+    return 600.0 + 3.0 * max_examples
+
+
+def _timeout(timeout: float | None, max_examples: int) -> float:
+    if timeout is None:
+        raw = os.environ.get(ENV_TIMEOUT, "").strip()
+        if not raw:
+            return default_timeout(max_examples)
+        try:
+            timeout = float(raw)
+        except ValueError:
+            raise UsageError(f"{ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+    if not timeout > 0:
+        raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
+    return timeout
+
+
+def snapshot(roots: Iterable[Path | None]) -> dict[Path, FileState]:
+    """The state of every file under ``roots`` (files or directories) before a run."""
+    return dict(_files(roots))
+
+
+def _files(roots: Iterable[Path | None]) -> Iterable[tuple[Path, FileState]]:
+    for root in roots:
+        if root is None or not root.exists():
+            continue
+        paths = [root] if root.is_file() else sorted(root.rglob("*"))
+        for path in paths:
+            with contextlib.suppress(OSError):
+                st = path.stat()
+                if path.is_file():
+                    yield path, (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def redact_written(
+    redact: Redactor, roots: Iterable[Path | None], before: dict[Path, FileState]
+) -> int:
+    """Redact the files under ``roots`` that are new or changed since ``before``; files the
+    run did not touch (the user's own, a previous run's) are left byte for byte."""
+    return sum(redact.file(path) for path, state in _files(roots) if before.get(path) != state)
 
 
 def pytest_command(
@@ -64,6 +132,7 @@ def pytest_command(
     command += ["--rootdir", str(suites), "-q", "--tb=short", "--color=no"]
     for plugin in PLUGINS:
         command += ["-p", plugin]
+    # xunit2: the schema CI tools validate; spec gaps go in as testsuite properties.
     command += ["-o", "junit_family=xunit2", "-o", "junit_suite_name=conformance"]
     if junitxml is not None:
         command.append(f"--junitxml={junitxml}")
@@ -87,6 +156,25 @@ def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
     return last
 
 
+def _signal_group(process: subprocess.Popen[str], signum: signal.Signals) -> None:
+    """Signal pytest's process group (it leads it); nothing when it has already exited."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signum)
+
+
+def _expire(process: subprocess.Popen[str], expired: threading.Event) -> None:
+    """At the time limit: SIGINT (pytest writes the outcomes so far), then SIGKILL."""
+    if process.poll() is not None:
+        return  # finished just in time
+    expired.set()
+    _signal_group(process, signal.SIGINT)
+    try:
+        process.wait(timeout=INTERRUPT_GRACE_S)
+    except subprocess.TimeoutExpired:
+        _signal_group(process, signal.SIGKILL)
+
+
 def run_conformance(
     profile: TargetProfile,
     *,
@@ -96,10 +184,16 @@ def run_conformance(
     junitxml: Path | None = None,
     alluredir: Path | None = None,
     echo: bool = True,
+    timeout: float | None = None,
 ) -> ConformanceResult:
-    """Preflight the target, run the suites, and summarise (printing it when ``echo``)."""
+    """Preflight the target, run the suites, and summarise (printing it when ``echo``).
+
+    ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
+    else :func:`default_timeout`).
+    """
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
+    limit = _timeout(timeout, max_examples)
     token = preflight(profile)
     seed = random.randrange(2**32) if seed is None else seed
     redact = Redactor([token, profile.credentials.token, profile.credentials.expired_token])
@@ -110,6 +204,7 @@ def run_conformance(
     for path in (junitxml, alluredir):
         if path is not None:
             (path if path == alluredir else path.parent).mkdir(parents=True, exist_ok=True)
+    before = snapshot((junitxml, alluredir))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="oms-conformance-") as workdir:
         work = Path(workdir)
@@ -142,14 +237,27 @@ def run_conformance(
             text=True,
             encoding="utf-8",
             errors="replace",
+            start_new_session=True,  # its own process group: the time limit stops all of it
         ) as process:
             assert process.stdout is not None
+            expired = threading.Event()
+            timer = threading.Timer(limit, _expire, (process, expired))
+            timer.daemon = True
+            timer.start()
             try:
                 last_line = _stream(process.stdout, redact, echo)
                 status = process.wait()
             except BaseException:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 raise
+            finally:
+                timer.cancel()
+        timed_out = ""
+        if expired.is_set():
+            timed_out = (
+                f"the suites did not finish within {limit:g} s (the target answers too slowly "
+                f"or hangs); set {ENV_TIMEOUT} to allow longer"
+            )
         result = summarise(
             results_path,
             seed=seed,
@@ -157,10 +265,9 @@ def run_conformance(
             duration_s=time.monotonic() - started,
             pytest_status=status,
             pytest_last_line=last_line,
+            timed_out=timed_out,
         )
-    for path in (junitxml, alluredir):
-        if path is not None and path.exists():
-            redact.tree(path)
+    redact_written(redact, (junitxml, alluredir), before)
     if echo:
         print(render_summary(result))
     return result

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -308,6 +309,86 @@ def check_expected_value(value: Any, expected: str, where: str) -> list[Violatio
             Violation(
                 "balance-value.expected",
                 f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+            )
+        ]
+    return []
+
+
+def id_reshapes_path(customer_id: str) -> bool:
+    """True when the decoded id is not one non-empty path segment (``""``, ``a/b``, ``..``).
+
+    Such a request may no longer match ``/customers/{id}/balance`` for a router (an empty
+    segment, a decoded ``/``, a dot segment), so a correct server may answer from outside
+    the operation (the router's 404) as well as with the operation's 400.
+    """
+    return customer_id in {"", ".", ".."} or "/" in customer_id
+
+
+def check_reshaped_id_answer(
+    status: int, raw: bytes | str, content_type: str | None, *, authenticated: bool = True
+) -> list[Violation]:
+    """An id that is not one path segment: the operation's answer, or a router's 404.
+
+    The operation's answer is 400 with the exact body (401 without a valid token); a 404
+    comes from outside the operation, so its body is not the contract's to judge.
+    """
+    operation = 400 if authenticated else 401
+    violations = check_status_expected(
+        status, frozenset({operation, 404}), "id that is not one path segment"
+    )
+    if status == operation:
+        violations += check_error_response(status, raw, content_type)
+        violations += check_exact_error(status, raw)
+    return violations
+
+
+def check_balance_any_currency(
+    raw: bytes | str,
+    customer_id: str,
+    *,
+    content_type: str | None = None,
+    now: datetime | None = None,
+) -> list[Violation]:
+    """A 200 to a currency question the contract leaves open (unsupported, repeated code).
+
+    Still a valid balance of the requested customer (schema, id echo, decimal wire format,
+    ``updatedAt``); which currency it is in, and so its label, is the open question.
+    """
+    violations = check_content_type(content_type) if content_type is not None else []
+    body, error = parse_json(raw)
+    if error:
+        return [*violations, error]
+    violations += schema_violations(200, body)
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if isinstance(data, Mapping):
+        violations += check_customer_id_echo(data.get("customerId"), customer_id)
+        violations += check_balance_value(data.get("estimatedBalanceValue"))
+        violations += check_updated_at(data, now=now)
+    return violations
+
+
+def check_raw_balance_value(raw: bytes | str) -> list[Violation]:
+    """``data.estimatedBalanceValue`` as written on the wire: a JSON string, no escapes.
+
+    The member is found by parsing (so an extra property elsewhere that reuses the key, as
+    a number or otherwise, is not mistaken for it); then its raw text must appear literally
+    as ``"estimatedBalanceValue": "<value>"``, so digits spelled as escapes are caught too.
+    """
+    body, error = parse_json(raw)
+    if error:
+        return [error]
+    data = body.get("data") if isinstance(body, Mapping) else None
+    if not isinstance(data, Mapping) or "estimatedBalanceValue" not in data:
+        return [Violation("balance-value.raw", "no data.estimatedBalanceValue in the body")]
+    value = data["estimatedBalanceValue"]
+    violations = check_balance_value(value)
+    if violations:
+        return violations
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    if not re.search(r'"estimatedBalanceValue"\s*:\s*"' + re.escape(value) + '"', text):
+        return [
+            Violation(
+                "balance-value.raw", f"estimatedBalanceValue {value!r} is written with escapes"
             )
         ]
     return []

@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 import gevent
 import gevent.monkey
-from gevent.pool import Pool
+from gevent import getcurrent, spawn_raw
+from gevent.event import Event
 from geventhttpclient import HTTPClient
 from geventhttpclient.response import HTTPConnectionClosed, HTTPSocketPoolResponse
 from locust import LoadTestShape, User, task
@@ -37,10 +38,13 @@ from locust import events as _locust_events
 from locust.env import Environment
 from locust.exception import StopUser
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+from locust.stats import StatsCSVFileWriter
 from locust.user.task import LOCUST_STATE_STOPPING
 
 from .._version import __version__
+from ..errors import HarnessError
 from . import histograms
+from .auth import KEY_ENV, SECRET_ENV, RefreshingAuth
 from .checks import CachedChecker, retry_after_seconds, warm_up
 from .health import CpuSampler
 from .results import RESULTS_LOG_PREFIX, merge_reports, write_results
@@ -111,26 +115,22 @@ class Generator:
         drain_s: float,
         timeout_s: float,
         name: str,
+        auth: RefreshingAuth | None = None,
     ) -> None:
         self.name = name
         self.kinds = kinds
         self.order = weighted_cycle(kinds)
         self.position = (index * 7919) % len(self.order)
         parts = urlsplit(base_url)
-        base_path = parts.path.rstrip("/")
+        self.base_path = parts.path.rstrip("/")
         default_port = 443 if parts.scheme == "https" else 80
         host = parts.hostname or ""
-        host_header = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
-        # each request is built once: the hot path only writes bytes (the token is in them,
-        # and nowhere else in this process)
-        self.requests = [
-            (
-                f"GET {base_path}{kind.path} HTTP/1.1\r\nHost: {host_header}\r\n"
-                f"User-Agent: oms-harness/{__version__}\r\nAccept: application/json\r\n"
-                f"Authorization: Bearer {token}\r\n\r\n"
-            ).encode("latin-1")
-            for kind in kinds
-        ]
+        self.host_header = host if parts.port in (None, default_port) else f"{host}:{parts.port}"
+        self.auth = auth
+        self.token_generation = -1
+        self.requests: list[bytes] = []
+        self._use_token(auth.token if auth else token, auth.generation if auth else 0)
+        self.token_errors = 0
         self.tickets = ProcessTickets(schedule, index, count)
         self.window = schedule.duration
         self.interval_s = interval_s
@@ -147,64 +147,109 @@ class Generator:
         # select yields to the hub even with a zero timeout (a full switch per request), the
         # original one is a plain non-blocking syscall
         self.connections._is_socket_alive = _idle_socket_alive  # type: ignore[method-assign]
-        self.pool = Pool(max_in_flight)
         self.corrected = histograms.new_histogram()
         self.raw = histograms.new_histogram()
         self.lag = histograms.new_histogram()
         self.intervals: dict[int, tuple[Any, Any]] = {}
+        # latencies wait here (µs, per interval) until flushed into the histograms in bulk
+        self.pending: dict[int, tuple[list[int], list[int]]] = {}
+        self.pending_lag: list[int] = []
+        self.epoch_offset = time.time() - time.monotonic()
         self.failures: Counter[str] = Counter()
-        self.statuses: Counter[str] = Counter()
+        self.statuses: Counter[int] = Counter()
         self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
         self.sent = 0
         self.last_send = 0.0
         self.last_done = 0.0
         self.completed = 0
         self.late_sends = 0
-        self.in_flight: dict[int, float] = {}
+        self.in_flight: dict[Any, tuple[float, int]] = {}
+        """Running request greenlets -> (intended start, kind index)."""
+        self.slot_free = Event()
+        self.waiting_for_slot = False
+        self.idle = Event()
         self.peak_in_flight = 0
         self.rate_limited = 0
         self.retry_after_s = 0.0
         self.pause_until = 0.0
         self.t0 = 0.0
         self.t0_epoch = 0.0
+        self.cpu_start = 0.0
         self.started = False
         self.finished = False
         self.cpu = CpuSampler()
         self.check = CachedChecker()
         warm_up(kinds)
-        self._serial = 0
+
+    def _use_token(self, token: str, generation: int) -> None:
+        """Build every request once per token: the hot path only writes bytes (the token is
+        in them, and nowhere else in this process)."""
+        self.requests = [
+            (
+                f"GET {self.base_path}{kind.path} HTTP/1.1\r\nHost: {self.host_header}\r\n"
+                f"User-Agent: oms-harness/{__version__}\r\nAccept: application/json\r\n"
+                f"Authorization: Bearer {token}\r\n\r\n"
+            ).encode("latin-1")
+            for kind in self.kinds
+        ]
+        self.token_generation = generation
+
+    def _sync_token(self) -> None:
+        auth = self.auth
+        if auth is not None and auth.generation != self.token_generation:
+            self._use_token(auth.token, auth.generation)
+
+    def _refresh_token(self) -> None:
+        """Renew the token shortly before it expires (client credentials only)."""
+        if self.auth is None:
+            return
+        try:
+            self.auth.poll()
+        except HarnessError as exc:  # the exchange failed; the next poll tries again
+            self.token_errors += 1
+            log.warning("token refresh failed: %s", exc)
+        self._sync_token()
 
     # -- recording --------------------------------------------------------------------------
-
-    def _interval(self) -> tuple[Any, Any]:
-        key = int(time.time() // self.interval_s)
-        slot = self.intervals.get(key)
-        if slot is None:
-            slot = (
-                histograms.new_histogram(histograms.INTERVAL_FIGURES),
-                histograms.new_histogram(histograms.INTERVAL_FIGURES),
-            )
-            self.intervals[key] = slot
-        return slot
 
     def _record(
         self, kind: RequestKind, status: int, reason: str | None, corrected: float, raw: float
     ) -> None:
-        histograms.record(self.corrected, corrected)
-        histograms.record(self.raw, raw)
-        slot = self._interval()
-        histograms.record(slot[0], corrected)
-        histograms.record(slot[1], raw)
+        key = int((self.last_done + self.epoch_offset) // self.interval_s)
+        slot = self.pending.get(key)
+        if slot is None:
+            slot = self.pending[key] = ([], [])
+        slot[0].append(histograms.to_micros(corrected))
+        slot[1].append(histograms.to_micros(raw))
         self.completed += 1
-        self.statuses[str(status)] += 1
+        self.statuses[status] += 1
         counts = self.kind_counts[kind.name]
         counts["requests"] += 1
         if reason is not None:
             self.failures[reason] += 1
             counts["failures"] += 1
 
+    def flush(self, *, closed_only: bool = False) -> None:
+        """Move buffered latencies into the histograms (all, or those of closed intervals)."""
+        current = int(time.time() // self.interval_s)
+        for key in [k for k in self.pending if not closed_only or k < current]:
+            corrected, raw = self.pending.pop(key)
+            slot = self.intervals.get(key)
+            if slot is None:
+                slot = self.intervals[key] = (
+                    histograms.new_histogram(histograms.INTERVAL_FIGURES),
+                    histograms.new_histogram(histograms.INTERVAL_FIGURES),
+                )
+            histograms.record_many(slot[0], corrected)
+            histograms.record_many(slot[1], raw)
+            histograms.record_many(self.corrected, corrected)
+            histograms.record_many(self.raw, raw)
+        histograms.record_many(self.lag, self.pending_lag)
+        self.pending_lag.clear()  # in place: the dispatcher holds this list
+
     def pop_closed_intervals(self) -> dict[str, list[str]]:
         """Encoded interval histograms whose time is over (sent to the master early)."""
+        self.flush(closed_only=True)
         current = int(time.time() // self.interval_s)
         closed = {}
         for key in [k for k in self.intervals if k < current]:
@@ -217,23 +262,25 @@ class Generator:
     def send(self, kind_index: int, intended: float) -> None:
         kind = self.kinds[kind_index]
         sent_at = time.monotonic()
-        serial = self._serial = self._serial + 1
-        self.in_flight[serial] = intended
-        self.peak_in_flight = max(self.peak_in_flight, len(self.in_flight))
-        self.sent += 1
-        self.last_send = sent_at
-        histograms.record(self.lag, max(sent_at - intended, 0.0))
         body = b""
         status = 0
         try:
-            response = self._get(self.requests[kind_index])
-            try:
-                body = response.read()
-                status = response.status_code
-                content_type = _header(response, "content-type")
-                retry_after = _header(response, "retry-after") if status == 429 else None
-            finally:
-                response.release()
+            for attempt in (0, 1):
+                generation = self.token_generation
+                response = self._get(self.requests[kind_index])
+                try:
+                    body = response.read()
+                    status = response.status_code
+                    content_type = _header(response, "content-type")
+                    retry_after = _header(response, "retry-after") if status == 429 else None
+                finally:
+                    response.release()
+                if status != 401 or self.auth is None or attempt:
+                    break
+                # client credentials: exchange again (once for every request that saw this
+                # token rejected) and retry this request once
+                self.auth.after_unauthorized(generation)
+                self._sync_token()
             if status == 429:
                 pause = retry_after_seconds(retry_after)
                 self.rate_limited += 1
@@ -244,12 +291,19 @@ class Generator:
                 reason = self.check(kind, status, body, content_type)
         except gevent.GreenletExit:
             raise
+        except HarnessError as exc:
+            self.token_errors += 1
+            reason = _short_reason(f"token exchange after a 401 failed: {exc}")
         except Exception as exc:  # noqa: BLE001 - every transport failure is a failed request
             reason = f"transport error: {type(exc).__name__}"
         finally:
-            self.in_flight.pop(serial, None)
-        done = time.monotonic()
-        self.last_done = done
+            in_flight = self.in_flight
+            in_flight.pop(getcurrent(), None)
+            if self.waiting_for_slot:
+                self.slot_free.set()
+            if not in_flight:
+                self.idle.set()
+        done = self.last_done = time.monotonic()
         self._record(kind, status, reason, done - intended, done - sent_at)
         events.request.fire(
             request_type="GET",
@@ -288,21 +342,28 @@ class Generator:
                 raise
 
     def dispatch(self, user: User) -> None:
-        """Walk the schedule: start each request at its intended time (or as soon as possible)."""
+        """Walk the schedule: start each request at its intended time (or as soon as possible).
+
+        Each request runs in a raw greenlet (``spawn_raw``: no Greenlet object, no pool
+        bookkeeping); ``in_flight`` is the pool.
+        """
         if not self.started:
             self.t0 = time.monotonic() + START_DELAY_S
             self.t0_epoch = time.time() + START_DELAY_S
+            self.cpu_start = time.process_time()
             self.started = True
-            gevent.spawn(self._sample_cpu)
+            gevent.spawn(self._background)
         burst = 0
         # stop sending halfway through the drain allowance, so what was sent can still finish
         deadline = self.t0 + self.window + self.drain_s / 2
-        while user._state != LOCUST_STATE_STOPPING and time.monotonic() < deadline:
-            offset = self.tickets.take()
+        in_flight, take, order = self.in_flight, self.tickets.take, self.order
+        monotonic, lag = time.monotonic, self.pending_lag
+        while user._state != LOCUST_STATE_STOPPING and monotonic() < deadline:
+            offset = take()
             if offset is None:
                 break
             intended = self.t0 + offset
-            delay = intended - time.monotonic()
+            delay = intended - monotonic()
             if delay > 0:
                 gevent.sleep(delay)
                 burst = 0
@@ -311,36 +372,69 @@ class Generator:
                 if burst >= YIELD_EVERY:
                     gevent.sleep(0)
                     burst = 0
-            pause = self.pause_until - time.monotonic()
+            pause = self.pause_until - monotonic()
             if pause > 0:
                 gevent.sleep(pause)
-            if self.pool.full():
+            if len(in_flight) >= self.max_in_flight:
                 self.late_sends += 1
-                self.pool.wait_available()
-            self.pool.spawn(self.send, self.order[self.position], intended)
-            self.position = (self.position + 1) % len(self.order)
+                self._wait_for_slot()
+            kind_index = order[self.position]
+            sent_at = monotonic()
+            in_flight[spawn_raw(self.send, kind_index, intended)] = (intended, kind_index)
+            self.peak_in_flight = max(self.peak_in_flight, len(in_flight))
+            self.sent += 1
+            self.last_send = sent_at
+            lag.append(histograms.to_micros(sent_at - intended))
+            self.position = (self.position + 1) % len(order)
         drained = self.t0 + self.window + self.drain_s
-        self.pool.join(timeout=max(drained - time.monotonic(), 0.0))
+        if in_flight:
+            self.idle.clear()
+            self.idle.wait(timeout=max(drained - time.monotonic(), 0.0))
         self._abandon_in_flight()
+
+    def _wait_for_slot(self) -> None:
+        self.waiting_for_slot = True
+        try:
+            while len(self.in_flight) >= self.max_in_flight:
+                self.slot_free.clear()
+                self.slot_free.wait()
+        finally:
+            self.waiting_for_slot = False
 
     def _abandon_in_flight(self) -> None:
         """Requests still open at the drain deadline count as failed, with a lower bound."""
         now = time.monotonic()
-        for intended in list(self.in_flight.values()):
+        reason = "unfinished at the drain deadline"
+        for running, (intended, kind_index) in list(self.in_flight.items()):
             histograms.record(self.corrected, now - intended)
-            self.failures["unfinished at the drain deadline"] += 1
-        self.pool.kill(block=False)
+            self.failures[reason] += 1
+            events.request.fire(
+                request_type="GET",
+                name=self.kinds[kind_index].name,
+                response_time=(now - intended) * 1000,
+                response_length=0,
+                exception=CheckFailedError(reason),
+                context={},
+                response=None,
+            )
+            gevent.kill(running)
+        self.in_flight.clear()
 
-    def _sample_cpu(self) -> None:
+    def _background(self) -> None:
+        """Once a second: CPU sample, closed intervals into the histograms, token freshness."""
         while not self.finished:
             gevent.sleep(1.0)
             self.cpu.sample()
+            self.flush(closed_only=True)
+            self._refresh_token()
 
     def report(self) -> dict[str, Any]:
+        self.flush()
         intervals = {
             str(key): [histograms.encode(c), histograms.encode(r)]
             for key, (c, r) in self.intervals.items()
         }
+        auth = self.auth
         return {
             "corrected": histograms.encode(self.corrected),
             "raw": histograms.encode(self.raw),
@@ -358,16 +452,24 @@ class Generator:
             "users": self.max_in_flight,
             "rate_limited": self.rate_limited,
             "retry_after_s": self.retry_after_s,
+            "token_refreshes": auth.refreshes if auth else 0,
+            "token_reexchanges": auth.reexchanges if auth else 0,
+            "token_errors": self.token_errors,
             "failures": dict(self.failures),
-            "statuses": dict(self.statuses),
+            "statuses": {str(status): n for status, n in self.statuses.items()},
             "kinds": {name: dict(c) for name, c in self.kind_counts.items()},
             "cpu_samples": self.cpu.samples,
+            "cpu_seconds": round(time.process_time() - self.cpu_start, 4) if self.started else 0.0,
             "t0_epoch": self.t0_epoch,
         }
 
     def close(self) -> None:
         self.finished = True
         self.client.close()
+
+
+def _short_reason(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class _State:
@@ -435,9 +537,16 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     else:
         count, index, name = 1, 0, "local"
     token = os.environ.pop(TOKEN_ENV, "")
+    api_key, api_secret = os.environ.pop(KEY_ENV, ""), os.environ.pop(SECRET_ENV, "")
+    auth = None
+    if api_key and api_secret:  # client credentials: this process exchanges and refreshes
+        auth = RefreshingAuth(
+            str(environment.host), api_key, api_secret, timeout=float(options.oms_timeout)
+        )
     STATE.generator = Generator(
         base_url=str(environment.host),
         token=token,
+        auth=auth,
         kinds=[RequestKind.from_json(k) for k in STATE.plan["kinds"]],
         schedule=ArrivalSchedule.from_json(json.loads(options.oms_schedule)),
         index=index,
@@ -458,6 +567,9 @@ def _finish(environment: Environment) -> None:
     generator.close()
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
+        # Locust's request stats first, on the same ordered channel: when the master sees the
+        # final report, its stats (CSV, HTML) already hold every request of this worker
+        runner._send_stats()
         runner.send_message(FINAL_MESSAGE, {"name": generator.name, "report": report})
     elif isinstance(runner, LocalRunner):
         STATE.finals[generator.name] = report
@@ -520,6 +632,38 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
     if not isinstance(environment.runner, WorkerRunner):
         _write(environment)
 
+
+_close_csv_files = StatsCSVFileWriter.close_files
+
+
+def _close_csv_files_with_final_stats(writer: StatsCSVFileWriter) -> None:
+    """Rewrite Locust's CSV tables from the final stats, then close them.
+
+    Locust refreshes its CSV files once a second and only closes them at exit, so the last
+    second of a run (the final requests, the drain) was missing from them while the HTML
+    report and summary.json had it. At close every request has been counted.
+    """
+    try:
+        tables = (
+            (writer.requests_csv_filehandle, writer.requests_csv_writer,
+             writer.requests_csv_columns, writer._requests_data_rows),
+            (writer.failures_csv_filehandle, writer.failures_csv_writer,
+             writer.failures_columns, writer._failures_data_rows),
+            (writer.exceptions_csv_filehandle, writer.exceptions_csv_writer,
+             writer.exceptions_columns, writer._exceptions_data_rows),
+        )  # fmt: skip
+        for handle, csv_writer, columns, rows in tables:
+            handle.seek(0)
+            handle.truncate()
+            csv_writer.writerow(columns)
+            rows(csv_writer)
+        writer._stats_history_data_rows(writer.stats_history_csv_writer, time.time())
+    except (AttributeError, OSError, ValueError) as exc:  # a Locust without these internals
+        log.warning("could not write the final CSV stats: %s", exc)
+    _close_csv_files(writer)
+
+
+StatsCSVFileWriter.close_files = _close_csv_files_with_final_stats  # type: ignore[method-assign,assignment]
 
 events.init_command_line_parser.add_listener(_add_arguments)
 events.init.add_listener(_on_init)

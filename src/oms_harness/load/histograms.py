@@ -7,7 +7,7 @@ averaging per-worker percentiles would not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
@@ -36,6 +36,38 @@ def record(histogram: HdrHistogram, seconds: float) -> None:
     """Record a latency given in seconds (clamped into the trackable range)."""
     micros = int(seconds * 1_000_000)
     histogram.record_value(min(max(micros, LOWEST_US), HIGHEST_US))
+
+
+def to_micros(seconds: float) -> int:
+    """Seconds as whole microseconds, clamped into the trackable range."""
+    micros = int(seconds * 1_000_000)
+    return LOWEST_US if micros < LOWEST_US else HIGHEST_US if micros > HIGHEST_US else micros
+
+
+def record_many(histogram: HdrHistogram, micros: Sequence[int]) -> None:
+    """Record values (µs, already clamped by :func:`to_micros`) in bulk.
+
+    The same counts as ``record_value`` per value, at a fraction of its cost: hdrh's
+    ``record_value`` makes five Python calls per value, and the generator records several
+    values per request; buffering them and indexing here inline keeps that off the hot path.
+    """
+    if not micros:
+        return
+    mask = histogram.sub_bucket_mask
+    unit = histogram.unit_magnitude
+    half_magnitude = histogram.sub_bucket_half_count_magnitude
+    half = histogram.sub_bucket_half_count
+    counts = histogram.counts
+    low, high = histogram.min_value, histogram.max_value
+    for value in micros:
+        bucket = (value | mask).bit_length() - unit - half_magnitude - 1
+        counts[((bucket + 1) << half_magnitude) + (value >> (bucket + unit)) - half] += 1
+        if value < low:
+            low = value
+        if value > high:
+            high = value
+    histogram.total_count += len(micros)
+    histogram.min_value, histogram.max_value = low, high
 
 
 def encode(histogram: HdrHistogram) -> str:

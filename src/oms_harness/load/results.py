@@ -28,6 +28,9 @@ COUNTERS = (
     "max_in_flight",
     "users",
     "rate_limited",
+    "token_refreshes",
+    "token_reexchanges",
+    "token_errors",
 )
 
 
@@ -53,6 +56,7 @@ def merge_reports(
     kinds: dict[str, Counter[str]] = {}
     totals: Counter[str] = Counter()
     retry_after = 0.0
+    cpu_seconds = 0.0
     done_span = 0.0
     cache: Counter[str] = Counter()
     for report in reports.values():
@@ -65,6 +69,7 @@ def merge_reports(
         for key in COUNTERS:
             totals[key] += int(report.get(key, 0))
         retry_after += float(report.get("retry_after_s", 0.0))
+        cpu_seconds += float(report.get("cpu_seconds", 0.0))
     corrected = histograms.merge(r["corrected"] for r in reports.values())
     raw = histograms.merge(r["raw"] for r in reports.values())
     lag = histograms.merge(r["lag"] for r in reports.values() if r.get("lag"))
@@ -84,6 +89,7 @@ def merge_reports(
         **dict(meta),
         "counters": dict(totals),
         "retry_after_s": round(retry_after, 3),
+        "cpu_seconds": round(cpu_seconds, 4),
         "done_span_s": round(done_span, 3),
         "check_cache": dict(cache),
         "failures": dict(failures.most_common()),
@@ -105,6 +111,7 @@ def merge_reports(
                 "max_in_flight": int(r.get("max_in_flight", 0)),
                 "late_sends": int(r.get("late_sends", 0)),
                 "t0_epoch": r.get("t0_epoch"),
+                "cpu_seconds": float(r.get("cpu_seconds", 0.0)),
             }
             for name, r in sorted(reports.items())
         },

@@ -31,9 +31,10 @@ from typing import Any, Literal
 from .._resources import load_dir
 from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
+from ..preflight import preflight
 from ..profile import TargetProfile, static_token
 from ..redaction import Redactor
-from . import histograms, plot, safety, slo, summary
+from . import auth, histograms, plot, safety, slo, summary
 from .health import GeneratorHealth, ProcessHealth, assess
 from .results import RESULTS_FILE, extract_results, read_results, write_results
 from .schedule import SCENARIOS, ArrivalSchedule
@@ -118,9 +119,17 @@ def write_plan(path: Path, kinds: list[RequestKind], results_path: Path | None) 
     path.write_text(json.dumps(plan, indent=1), encoding="utf-8")
 
 
-def locust_env(plan_path: Path, token: str, *, shaped: bool) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
+def locust_env(
+    plan_path: Path, token: str, *, shaped: bool, secrets: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """Locust's environment: the plan's path, the token and (client credentials) key/secret."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("LOCUST_") and k not in (auth.KEY_ENV, auth.SECRET_ENV)
+    }
     env.update({PLAN_ENV: str(plan_path), TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"})
+    env.update(secrets or {})
     env.pop(SHAPE_ENV, None)
     if shaped:
         env[SHAPE_ENV] = "1"
@@ -199,13 +208,13 @@ def _stop_group(process: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _log_tail(path: Path, token: str, lines: int = 5) -> str:
+def _log_tail(path: Path, secrets: list[str], lines: int = 5) -> str:
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
     tail = [line for line in text.splitlines() if line.strip()][-lines:]
-    return Redactor([token])(" | ".join(tail))[-400:]
+    return Redactor(secrets)(" | ".join(tail))[-400:]
 
 
 def plan_run(
@@ -225,8 +234,7 @@ def plan_run(
     safety.check_target(base_url, allow_production=allow_production)
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
-    if processes < 1:
-        raise UsageError(f"--processes must be at least 1, got {processes}")
+    safety.check_processes(processes, limits or safety.Limits())
     dist = distribution or Distribution()
     workers = dist.expect_workers if dist.mode == "master" else processes
     try:
@@ -282,8 +290,13 @@ def run_load(
     )
     kinds = build_mix(profile)
     limits_in_force = slo.resolve(profile.slo, slo_overrides, schedule.mean_rps)
+    static = token if token is not None else static_token(profile.credentials)
+    if static is not None:  # a static token cannot be renewed: it must outlive the run
+        auth.check_token_lifetime(static, schedule.duration + drain_s)
+    secrets: dict[str, str] = {}
     if token is None:
         token = _token(profile)
+        secrets = auth.client_credentials_env(profile, os.environ)
 
     report_dir = _report_dir(output_root.resolve(), scenario)
     results_path = report_dir / RESULTS_FILE
@@ -355,16 +368,18 @@ def run_load(
     allowance = STARTUP_ALLOWANCE_S + (3600.0 if dist.mode == "master" else 0.0)
     _run_subprocess(
         command,
-        locust_env(plan_path, token, shaped=shaped),
+        locust_env(plan_path, token, shaped=shaped, secrets=secrets),
         report_dir,
         log_path,
         backstop + allowance,
         echo=echo,
         label=f"load {scenario}",
     )
+    hidden = [token, *secrets.values()]
     if not results_path.exists():
+        Redactor(hidden).tree(report_dir)
         raise GeneratorFailedError(
-            f"Locust wrote no results (see {log_path}): {_log_tail(log_path, token)}"
+            f"Locust wrote no results (see {log_path}): {_log_tail(log_path, hidden)}"
         )
     result = _judge(
         results_path=results_path,
@@ -378,19 +393,12 @@ def run_load(
         limits=limits_in_force,
         echo=echo,
     )
-    Redactor([token]).tree(report_dir)
+    Redactor(hidden).tree(report_dir)
     return result
 
 
 def _token(profile: TargetProfile) -> str:
     """The bearer token, checked by the shared preflight (exit 3 when unreachable/rejected)."""
-    try:
-        from ..preflight import preflight
-    except ImportError:  # pragma: no cover - the preflight module ships with the harness
-        found = static_token(profile.credentials)
-        if found is None:
-            raise UsageError("client credentials need the preflight module") from None
-        return found
     return preflight(profile)
 
 
@@ -525,11 +533,15 @@ def run_worker(
     output_root: Path = Path("reports/load"),
     echo: bool = True,
     max_wait_s: float = 4 * 3600.0,
+    limits: safety.Limits | None = None,
 ) -> int:
     """Serve as Locust worker(s) for a master elsewhere; the master judges the run."""
+    safety.check_processes(processes, limits or safety.Limits())
     kinds = build_mix(profile)
+    secrets: dict[str, str] = {}
     if token is None:
         token = _token(profile)
+        secrets = auth.client_credentials_env(profile, os.environ)
     report_dir = _report_dir(output_root.resolve(), "worker")
     plan_path = report_dir / "plan.json"
     write_plan(plan_path, kinds, None)
@@ -555,14 +567,14 @@ def run_worker(
     log_path = report_dir / "locust.log"
     code = _run_subprocess(
         command,
-        locust_env(plan_path, token, shaped=False),
+        locust_env(plan_path, token, shaped=False, secrets=secrets),
         report_dir,
         log_path,
         max_wait_s,
         echo=False,
         label="worker",
     )
-    Redactor([token]).tree(report_dir)
+    Redactor([token, *secrets.values()]).tree(report_dir)
     return int(ExitCode.OK) if code == 0 else int(ExitCode.RESULT_INVALID)
 
 

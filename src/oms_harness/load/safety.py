@@ -6,7 +6,8 @@ strict and each limit is lifted only by an explicit flag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..errors import UsageError
@@ -16,6 +17,13 @@ MAX_RATE_RPS = 1000.0
 MAX_DURATION_S = 3600.0
 MAX_USERS = 5000
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+PROCESSES_PER_CORE = 2
+"""Generator processes per CPU core before ``--max-processes`` must raise the cap: one gevent
+process saturates one core, so more than this only adds contention (and forks)."""
+
+
+def default_max_processes() -> int:
+    return PROCESSES_PER_CORE * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class Limits:
     max_rate: float = MAX_RATE_RPS
     max_duration: float = MAX_DURATION_S
     max_users: int = MAX_USERS
+    max_processes: int = field(default_factory=default_max_processes)
 
 
 def is_production(base_url: str) -> bool:
@@ -64,6 +73,18 @@ def check_bounds(*, peak_rps: float, duration: float, users: int, limits: Limits
         )
     if users < 1 or users > limits.max_users:
         raise UsageError(f"users must be between 1 and {limits.max_users}, got {users}")
+
+
+def check_processes(processes: int, limits: Limits) -> None:
+    """Generator processes on this machine: at least 1, at most the cap."""
+    if processes < 1:
+        raise UsageError(f"--processes must be at least 1, got {processes}")
+    if processes > limits.max_processes:
+        raise UsageError(
+            f"--processes {processes} exceeds the cap of {limits.max_processes} "
+            f"({PROCESSES_PER_CORE} per CPU core, {os.cpu_count() or 1} here); "
+            "raise it with --max-processes"
+        )
 
 
 def parse_duration(text: str) -> float:

@@ -12,6 +12,7 @@ so the processes interleave into one schedule at the total rate.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ class ArrivalSchedule:
     def duration(self) -> float:
         return sum(stage.seconds for stage in self.stages)
 
-    @property
+    @functools.cached_property
     def total_arrivals(self) -> int:
         """Arrivals intended inside ``[0, duration)``."""
         return math.floor(sum(stage.arrivals for stage in self.stages) + 1e-9)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import ProfileError, UsageError
 
 DEFAULT_SLOS: Mapping[str, float] = {
     "p95_ms": 250.0,
@@ -65,16 +65,32 @@ def resolve(
     """The SLO limits in force for a run."""
     limits = dict(DEFAULT_SLOS)
     limits["min_rps"] = round(target_rps * DEFAULT_MIN_RPS_FRACTION, 3)
-    limits.update(profile_slo)
-    for key, value in (overrides or {}).items():
-        if value is None:
-            continue
-        if key not in UNITS:
-            raise UsageError(f"unknown SLO {key!r} (known: {', '.join(UNITS)})")
-        if not math.isfinite(value) or value < 0:
-            raise UsageError(f"SLO {key} must be a non-negative number, got {value}")
+    for key, value in profile_slo.items():
+        problem = _problem(key, value)
+        if problem:
+            raise ProfileError(f"profile: slo.{key} {problem}")
         limits[key] = float(value)
+    for name, override in (overrides or {}).items():
+        if override is None:
+            continue
+        problem = _problem(name, override)
+        if problem:
+            raise UsageError(f"--slo-{name.replace('_', '-')} {problem}")
+        limits[name] = float(override)
     return limits
+
+
+def _problem(key: str, value: object) -> str | None:
+    """Why ``value`` cannot be the limit ``key`` (None when it can)."""
+    if key not in UNITS:
+        return f"is not a known SLO (known: {', '.join(UNITS)})"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"must be a number, got {value!r}"
+    if not math.isfinite(value) or value < 0:
+        return f"must be a non-negative number, got {value:g}"
+    if UNITS[key] == "fraction" and value > 1:
+        return f"is a fraction from 0 to 1, got {value:g}"
+    return None
 
 
 def evaluate(limits: Mapping[str, float], measured: Mapping[str, float | None]) -> list[SloVerdict]:

@@ -122,14 +122,37 @@ def build_summary(
             "responses_429": int(counters.get("rate_limited", 0)),
             "retry_after_honoured_s": results.get("retry_after_s", 0.0),
         },
+        "auth": {
+            "token_refreshes": int(counters.get("token_refreshes", 0)),
+            "token_reexchanges_after_401": int(counters.get("token_reexchanges", 0)),
+            "token_exchange_errors": int(counters.get("token_errors", 0)),
+        },
         "slo": {
             "limits": dict(limits),
             "measured": dict(measured),
             "verdicts": [v.to_json() for v in verdicts],
             "latency_basis": "corrected (from the intended start time)",
         },
-        "generator": {**health.to_json(), "invalid_reasons": list(invalid_reasons)},
+        "generator": {
+            **health.to_json(),
+            **cpu_per_request(results),
+            "invalid_reasons": list(invalid_reasons),
+        },
         "outputs": dict(outputs),
+    }
+
+
+def cpu_per_request(results: Mapping[str, Any]) -> dict[str, float | None]:
+    """The generator's CPU time over the run (all processes), and per answered request.
+
+    Process CPU time (user + system, syscalls included) from the first send to the final
+    report, so it does not depend on how busy the machine was.
+    """
+    seconds = float(results.get("cpu_seconds", 0.0))
+    completed = int(results.get("counters", {}).get("completed", 0))
+    return {
+        "cpu_seconds": round(seconds, 3),
+        "cpu_us_per_request": round(seconds / completed * 1e6, 1) if completed else None,
     }
 
 

@@ -24,7 +24,7 @@ from .auth import TOKEN_TTL_SECONDS, AuthPolicy, TokenAuthority
 from .data import Fixtures
 from .faults import Faults
 from .mutants import Switches
-from .responses import Renderer, Response, build, dump
+from .responses import Renderer, Response, build, chunked, dump, gzipped, without_body
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -57,8 +57,12 @@ class Route:
     valid_id: bool = False
 
 
-def route(raw_path: bytes, *, lenient_ids: bool = False) -> Route:
-    """Classify a raw (still percent-encoded) path. Pure; the app caches results."""
+def route(raw_path: bytes, *, lenient_ids: bool = False, strict: bool = False) -> Route:
+    """Classify a raw (still percent-encoded) path. Pure; the app caches results.
+
+    ``strict`` (the ``strict-routing`` variant) routes like a typical framework: the id must
+    be one non-empty segment after decoding, anything else is an unknown path.
+    """
     raw_path = raw_path.partition(b"?")[0]
     if raw_path == _TOKEN:
         return Route(Kind.TOKEN)
@@ -67,24 +71,29 @@ def route(raw_path: bytes, *, lenient_ids: bool = False) -> Route:
         and raw_path.endswith(_BALANCE)
         and len(raw_path) >= len(_CUSTOMERS) + len(_BALANCE)
     ):
+        segment = unquote_to_bytes(raw_path[len(_CUSTOMERS) : -len(_BALANCE)])
+        if strict and (not segment or b"/" in segment):
+            return Route(Kind.UNKNOWN)
         try:
-            customer_id = unquote_to_bytes(raw_path[len(_CUSTOMERS) : -len(_BALANCE)]).decode()
+            customer_id = segment.decode()
         except UnicodeDecodeError:
             return Route(Kind.BALANCE)
         if lenient_ids:  # mutant lenient-id-validation
             customer_id = customer_id.lower()
         return Route(Kind.BALANCE, customer_id, typeid.is_customer_id(customer_id))
-    if raw_path.startswith(_CUSTOMERS):
+    if raw_path.startswith(_CUSTOMERS) and not strict:
         return Route(Kind.CUSTOMERS_OTHER)
     return Route(Kind.UNKNOWN)
 
 
-def parse_currency(query: bytes, supported: frozenset[str], default: str) -> str | None:
+def parse_currency(
+    query: bytes, supported: frozenset[str], default: str, *, fold_case: bool = False
+) -> str | None:
     """The requested currency code, or None when the query asks for none we serve.
 
     Exactly one ``estimatedBalanceCurrencyCode`` with a supported upper-case code, or none
     at all (the default). Empty, repeated, lower-case or unknown codes are None (400).
-    Other parameters are ignored.
+    Other parameters are ignored. ``fold_case``: the ``currency-case-folded`` variant.
     """
     values = []
     for part in query.split(b"&"):
@@ -96,6 +105,8 @@ def parse_currency(query: bytes, supported: frozenset[str], default: str) -> str
     if len(values) > 1:
         return None
     code = values[0].decode("latin-1")
+    if fold_case:
+        code = code.upper()
     return code if code in supported else None
 
 
@@ -128,7 +139,11 @@ class ReferenceApp:
         self._post_only = build(
             405, dump({"error": "method not allowed"}), headers=[(b"allow", b"POST")]
         )
-        self._unknown_path = build(404, dump({"error": "not found"}))
+        self._unknown_path = (
+            renderer.router_not_found()
+            if self.sw.strict_routing
+            else build(404, dump({"error": "not found"}))
+        )
         self._bad_token_request = build(400, dump({"error": "invalid token request"}))
         self._bad_credentials = build(401, dump({"error": "unauthorized"}))
         self._routes: dict[bytes, Route] = {}
@@ -138,9 +153,16 @@ class ReferenceApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             response = await self._http(scope, receive)
-            if response is not None:
-                await send(response.start)
-                await send(response.body)
+            if response is None:
+                return
+            if self.sw.gzip and _accepts_gzip(scope):
+                response = gzipped(response)
+            if self.sw.chunked:
+                for message in chunked(response):
+                    await send(message)
+                return
+            await send(response.start)
+            await send(response.body)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
 
@@ -148,10 +170,16 @@ class ReferenceApp:
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
         found = self._routes.get(raw_path)
         if found is None:
-            found = route(raw_path, lenient_ids=self.sw.lenient_id_validation)
+            found = route(
+                raw_path,
+                lenient_ids=self.sw.lenient_id_validation,
+                strict=self.sw.strict_routing,
+            )
             if len(self._routes) < _CACHE_LIMIT:
                 self._routes[raw_path] = found
         if found.kind is Kind.BALANCE:
+            if scope["method"] == "HEAD" and self.sw.head_like_get:
+                return without_body(await self._balance(found, scope))
             if scope["method"] != "GET":
                 return self._get_only
             return await self._balance(found, scope)
@@ -182,10 +210,16 @@ class ReferenceApp:
         if query:
             currency = self._queries.get(query, "")
             if currency == "":
-                currency = parse_currency(query, self._supported, self._default)
+                currency = parse_currency(
+                    query, self._supported, self._default, fold_case=sw.currency_case_folded
+                )
                 if len(self._queries) < _CACHE_LIMIT:
                     self._queries[query] = currency
+            if currency is None and sw.unsupported_currency_as_usd:
+                currency = DEFAULT_CURRENCY
             if currency is None:
+                if sw.lookup_before_currency and found.customer_id not in self._answers:
+                    return self._not_found
                 return self._bad_currency
         else:
             currency = self._default
@@ -258,6 +292,13 @@ class ReferenceApp:
                         await self._stall_task
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return b"gzip" in value.lower()
+    return False
 
 
 def create_app(

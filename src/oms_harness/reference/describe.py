@@ -1,7 +1,9 @@
 """The target profile that describes a running reference (``serve --write-profile``).
 
 Expected values are always the clean server's truth, whatever mutant is served: the
-profile says what a correct target answers, the mutant is what the gate must catch.
+profile says what a correct target answers, the mutant is what the gate must catch. A benign
+variant that renders values differently (``four-decimal-places``) is a different correct
+server, so its profile states its own rendering (``places``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ def fresh_missing_id(fixtures: Fixtures) -> str:
 
 
 def describe(
-    fixtures: Fixtures, base_url: str, token: str, expired_token: str | None = None
+    fixtures: Fixtures,
+    base_url: str,
+    token: str,
+    expired_token: str | None = None,
+    *,
+    places: int | None = None,
 ) -> TargetProfile:
     """Profile for the reference at ``base_url`` with an inline bearer ``token``.
 
@@ -38,7 +45,7 @@ def describe(
     customers["missing"] = fresh_missing_id(fixtures)
     expected: dict[str, dict[str, str]] = {
         role: {
-            code: valuation.balance_value(by_role[role], code, fixtures)
+            code: valuation.balance_value(by_role[role], code, fixtures, places=places)
             for code in fixtures.currencies
         }
         for role in ("funded", "empty")
@@ -57,7 +64,6 @@ def describe(
 def write_profile(path: Path, profile: TargetProfile) -> None:
     """Write the TOML profile, readable by the owner only (it holds a token)."""
     text = render_profile(profile)
-    path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(descriptor, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

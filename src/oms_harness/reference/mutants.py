@@ -1,8 +1,11 @@
-"""Deliberately broken variants of the reference: one contract violation each.
+"""Switched variants of the reference: broken mutants and benign variants, one switch each.
 
-They exist so the gate can prove it catches every single-rule breach. Each mutant is one
-boolean on :class:`Switches`, read at exactly one place in the reference; nothing else
-differs from the clean server. Importing this module starts nothing.
+A *mutant* breaks exactly one contract rule: the gate must fail it, which proves it catches
+every single-rule breach. A *benign variant* makes one different but legitimate choice where
+the contract is silent or flexible (formatting, headers, spec gaps): the gate must pass it,
+which proves it never fails a correct server for the reference's own taste. Each is one
+boolean on :class:`Switches`, read at one place in the reference; nothing else differs from
+the clean server. Importing this module starts nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +45,41 @@ MUTANTS: Mapping[str, str] = {
 }
 """Mutant name -> what it breaks (one line; ``serve --list-mutants`` prints these)."""
 
+VARIANTS: Mapping[str, str] = {
+    "unsupported-currency-as-usd": (
+        "a currency code it cannot serve (unknown, lower-case, empty, repeated) answers 200 "
+        "in USD, labelled USD"
+    ),
+    "currency-case-folded": 'a lower-case supported code is served ("eur" -> EUR)',
+    "lookup-before-currency": "an unknown customer with an unsupported code answers 404, not 400",
+    "four-decimal-places": 'every value has 4 decimals ("2400.3000"); its profile expects them',
+    "updated-at-offset": 'updatedAt carries a +02:00 offset ("2026-05-28T11:10:42.500+02:00")',
+    "updated-at-nanoseconds": 'updatedAt always has 9 fraction digits ("...:42.500000000Z")',
+    "updated-at-lower-case": 'updatedAt uses lower-case "t" and "z" (RFC 3339 section 5.6)',
+    "reordered-keys": "the properties of data are in reverse order",
+    "extra-properties": "unknown extra properties in data, at the top level and in error bodies",
+    "wallet-breakdown": (
+        "data starts with an extra per-wallet list whose items carry their own "
+        "estimatedBalanceValue as JSON numbers"
+    ),
+    "pretty-json": "every body is indented JSON with newlines",
+    "charset-utf-8": "Content-Type is application/json; charset=utf-8",
+    "media-type-spelling": "Content-Type is Application/JSON;charset=UTF-8 (case-insensitive)",
+    "connection-close": "every answer carries Connection: close (no keep-alive)",
+    "extra-headers": "extra response headers (Cache-Control, X-Request-Id, Vary)",
+    "provider-error-text": "the 502 error text differs (ProviderErrorBody leaves it free)",
+    "bearer-challenge-details": 'the 401 challenge is Bearer realm="oms", error="invalid_token"',
+    "strict-routing": (
+        "a path that is not /customers/{one segment}/balance (trailing slash, raw or encoded "
+        '"/" in the id) answers a router 404 {"error":"not found"}'
+    ),
+    "head-like-get": "HEAD on the balance path is answered like GET, without a body",
+    "method-not-allowed-plain": "405 for other methods carries a text/plain body",
+    "gzip": "bodies are gzip-compressed when the client accepts gzip",
+    "chunked": "bodies are sent chunked, without Content-Length",
+}
+"""Benign variant name -> the legitimate difference (``serve --list-variants`` prints these)."""
+
 
 @dataclass(frozen=True)
 class Switches:
@@ -73,19 +111,58 @@ class Switches:
     updated_at_for_empty: bool = False
     unsupported_currency_500: bool = False
     error_as_200: bool = False
+    # benign variants
+    unsupported_currency_as_usd: bool = False
+    currency_case_folded: bool = False
+    lookup_before_currency: bool = False
+    four_decimal_places: bool = False
+    updated_at_offset: bool = False
+    updated_at_nanoseconds: bool = False
+    updated_at_lower_case: bool = False
+    reordered_keys: bool = False
+    extra_properties: bool = False
+    wallet_breakdown: bool = False
+    pretty_json: bool = False
+    charset_utf_8: bool = False
+    media_type_spelling: bool = False
+    connection_close: bool = False
+    extra_headers: bool = False
+    provider_error_text: bool = False
+    bearer_challenge_details: bool = False
+    strict_routing: bool = False
+    head_like_get: bool = False
+    method_not_allowed_plain: bool = False
+    gzip: bool = False
+    chunked: bool = False
 
     @classmethod
     def for_mutant(cls, name: str | None) -> Switches:
         """The switches of mutant ``name`` (None: the clean server)."""
+        return cls._one(name, MUTANTS, "mutant")
+
+    @classmethod
+    def for_variant(cls, name: str | None) -> Switches:
+        """The switches of benign variant ``name`` (None: the clean server)."""
+        return cls._one(name, VARIANTS, "variant")
+
+    @classmethod
+    def select(cls, *, mutant: str | None = None, variant: str | None = None) -> Switches:
+        """At most one of a mutant or a variant (``serve --mutant`` / ``--variant``)."""
+        if mutant is not None and variant is not None:
+            raise UsageError("give either --mutant or --variant, not both")
+        return cls.for_variant(variant) if variant is not None else cls.for_mutant(mutant)
+
+    @classmethod
+    def _one(cls, name: str | None, catalogue: Mapping[str, str], kind: str) -> Switches:
         if name is None:
             return cls()
-        if name not in MUTANTS:
-            raise UsageError(f"unknown mutant {name!r} (see `oms-harness serve --list-mutants`)")
+        if name not in catalogue:
+            raise UsageError(f"unknown {kind} {name!r} (see `oms-harness serve --list-{kind}s`)")
         return cls(**{_field_name(name): True})
 
     @property
     def active(self) -> str | None:
-        """The name of the mutant switched on, None for the clean server."""
+        """The name of the mutant or variant switched on, None for the clean server."""
         for item in fields(self):
             if getattr(self, item.name):
                 return item.name.replace("_", "-")
@@ -96,7 +173,7 @@ def _field_name(mutant: str) -> str:
     return mutant.replace("-", "_")
 
 
-def listing() -> str:
-    """``NAME  description`` per line, names padded to one column."""
-    width = max(len(name) for name in MUTANTS)
-    return "\n".join(f"{name.ljust(width)}  {text}" for name, text in MUTANTS.items())
+def listing(catalogue: Mapping[str, str] = MUTANTS) -> str:
+    """``NAME  description`` per line, names padded to one column (mutants by default)."""
+    width = max(len(name) for name in catalogue)
+    return "\n".join(f"{name.ljust(width)}  {text}" for name, text in catalogue.items())

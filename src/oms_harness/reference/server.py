@@ -11,10 +11,36 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..errors import UsageError
 
 BACKLOG = 2048
+_BALANCE_PREFIX = b"/v0.9/customers/"
+
+
+class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
+    """httptools, but a request it cannot parse still gets a JSON body.
+
+    uvicorn answers unparsable requests (non-UTF-8 bytes in the target, a request line beyond
+    the parser's limits, broken headers) with ``text/plain`` before the app ever sees them. The
+    contract promises ``application/json`` on every answer, so the same 400 is rendered as the
+    spec's ``invalid customer id`` body for the balance path and a plain JSON error elsewhere.
+    """
+
+    def send_400_response(self, msg: str) -> None:
+        url = getattr(self, "url", b"") or b""
+        if url.startswith(_BALANCE_PREFIX):
+            body = b'{"error":"invalid customer id"}'
+        else:
+            body = b'{"error":"bad request"}'
+        self.transport.write(
+            b"HTTP/1.1 400 Bad Request\r\n"
+            b"content-type: application/json\r\n"
+            b"content-length: " + str(len(body)).encode("ascii") + b"\r\n"
+            b"connection: close\r\n\r\n" + body
+        )
+        self.transport.close()
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -31,7 +57,7 @@ def config(app: Any, *, lifespan: Literal["on", "off"] = "on") -> uvicorn.Config
     return uvicorn.Config(
         app,
         loop="uvloop",
-        http="httptools",
+        http=JsonErrorHttpToolsProtocol,
         lifespan=lifespan,
         access_log=False,
         log_level="warning",

@@ -8,7 +8,7 @@ binary float ever touches money.
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Context, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
 from ..contract import decimal_string, rfc3339
 from .data import Customer, Fixtures
@@ -43,11 +43,35 @@ def convert(
 
 
 def balance_value(
-    customer: Customer, currency: str, fixtures: Fixtures, *, inverted: bool = False
+    customer: Customer,
+    currency: str,
+    fixtures: Fixtures,
+    *,
+    inverted: bool = False,
+    places: int | None = None,
 ) -> str:
-    """The wire value: converted, quantised to the minor unit, trailing zeros kept."""
+    """The wire value: converted, quantised to the minor unit, trailing zeros kept.
+
+    ``places`` fixes the decimals for every currency instead (the ``four-decimal-places``
+    variant: still one consistent number of decimals per currency).
+    """
     amount = convert(total_usd(customer, fixtures), currency, fixtures, inverted=inverted)
-    return decimal_string.format_amount(amount, currency)
+    if places is None:
+        return decimal_string.format_amount(amount, currency)
+    return format(amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
+
+
+def wallet_values(customer: Customer, currency: str, fixtures: Fixtures) -> list[tuple[str, str]]:
+    """(wallet id, value in ``currency`` at the minor unit) per wallet (a variant's extra)."""
+    values = []
+    for wallet in customer.wallets:
+        with localcontext(_WIDE):
+            usd = sum(
+                (h.quantity * fixtures.prices_usd[h.asset] for h in wallet.holdings), Decimal(0)
+            )
+        value = decimal_string.format_amount(convert(usd, currency, fixtures), currency)
+        values.append((wallet.id, value))
+    return values
 
 
 def latest_update(customer: Customer) -> datetime | None:

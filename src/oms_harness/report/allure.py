@@ -3,8 +3,10 @@
 The suites write their results through allure-pytest; this module writes what no pytest
 run produces: the run's environment, the CI executor, the categories that sort failures
 for a reviewer, one result per load SLO (measured vs limit, with the load summary and plot
-attached), and a result for a target that could not be tested at all. The format is
-Allure's documented results format, read by Allure 2 and 3 alike.
+attached), and a result for a target that could not be tested at all; and it gives every
+result that links into the pinned spec the linked section as an attachment, because a
+relative link cannot be followed from a report opened from disk. The format is Allure's
+documented results format, read by Allure 2 and 3 alike.
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .._version import __version__
+from ..contract.spec import load_spec, spec_version
 from .model import LoadFacts, SloRow
 from .secrets import Secrets
 
@@ -368,3 +373,74 @@ def write_problem_result(results_dir: Path, *, phase: str, message: str, secrets
             ("framework", "oms-harness"),
         ],
     )
+
+
+SPEC_LINK_PREFIX = "spec/openapi.yaml#"
+"""How the suites link into the pinned spec (a JSON pointer after the ``#``)."""
+
+
+def spec_section(pointer: str, document: Mapping[str, Any]) -> Any:
+    """The part of ``document`` a JSON pointer (RFC 6901) names; KeyError if none."""
+    node: Any = document
+    for raw in pointer.split("/")[1:] if pointer else []:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list):
+            if not token.isdigit() or int(token) >= len(node):
+                raise KeyError(pointer)
+            node = node[int(token)]
+        elif isinstance(node, Mapping) and token in node:
+            node = node[token]
+        else:
+            raise KeyError(pointer)
+    return node
+
+
+def attach_spec_sections(results_dir: Path, document: Mapping[str, Any] | None = None) -> int:
+    """Attach the spec section each result links to; return how many results got one.
+
+    One attachment file per distinct section, shared by every result that links to it
+    (Allure 3 keys attachments by file name, so the single file embeds each once).
+    Idempotent: a result that already has its section attached is left alone.
+    """
+    spec = document if document is not None else load_spec()
+    version = spec_version(dict(spec))
+    sections: dict[str, dict[str, str] | None] = {}
+    updated = 0
+    for path in sorted(results_dir.glob("*-result.json")):
+        result = json.loads(path.read_text(encoding="utf-8"))
+        pointers = [
+            str(link.get("url", ""))[len(SPEC_LINK_PREFIX) :]
+            for link in result.get("links", [])
+            if str(link.get("url", "")).startswith(SPEC_LINK_PREFIX)
+        ]
+        have = {a.get("source") for a in result.get("attachments", [])}
+        added = False
+        for pointer in pointers:
+            if pointer not in sections:
+                sections[pointer] = _write_section(results_dir, pointer, spec, version)
+            attachment = sections[pointer]
+            if attachment is not None and attachment["source"] not in have:
+                result.setdefault("attachments", []).append(attachment)
+                have.add(attachment["source"])
+                added = True
+        if added:
+            path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            updated += 1
+    return updated
+
+
+def _write_section(
+    results_dir: Path, pointer: str, spec: Mapping[str, Any], version: str
+) -> dict[str, str] | None:
+    try:
+        section = spec_section(pointer, spec)
+    except KeyError:
+        return None
+    header = (
+        f"# spec/openapi.yaml#{pointer}\n# pinned contract {version}; the whole document is "
+        f"under Overview > Global Attachments\n"
+    )
+    body = yaml.safe_dump(section, sort_keys=False, allow_unicode=True, width=100)
+    target = results_dir / f"spec-{_stable_id(pointer)}-attachment.yaml"
+    target.write_text(header + body, encoding="utf-8")
+    return {"name": f"spec {pointer}", "source": target.name, "type": "text/yaml"}

@@ -3,7 +3,12 @@
 One ``allure generate`` run with two instances of the awesome plugin produces both
 outputs: a single self-contained ``index.html`` that opens from disk (for a CI artifact or
 an e-mail) and the multi-file report under ``site/`` for serving. The history file lives
-in ``<results>/history/`` so trends survive re-renders. Allure's awesome template always
+in ``<results>/history/`` so trends survive runs; each run adds one entry, however often
+its results are rendered (the entry's id is kept beside the results). The pinned spec is
+a global attachment (Overview → Global Attachments), so it travels inside the single file:
+Allure 3 shows only http(s) links as links, so the results' relative spec links cannot be
+followed, and each such result carries its spec section instead
+(:func:`oms_harness.report.allure.attach_spec_sections`). Allure's awesome template always
 embeds a Google Analytics tag; it is stripped and the output is checked for it, because a
 report opened from a CI artifact must not call home. Without Node or the package the
 results stay on disk and the caller prints how to render them: never a gate failure.
@@ -20,11 +25,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._resources import spec_path
 from .allure import allure3_categories
 
 ALLURE_TIMEOUT_S = 300.0
 HISTORY_FILE = Path("history") / "history.jsonl"
 HISTORY_LIMIT = 20
+RUN_ENTRY_FILE = Path("oms-harness-history-entry.json")
+"""Among the results (so a new gate run clears it): the history entry their render added."""
+SPEC_NAME = "openapi.yaml"
 
 _ANALYTICS_MARKERS = ("googletagmanager", "google-analytics", "gtag(")
 _GTAG_LOADER = re.compile(
@@ -97,7 +106,11 @@ def how_to_render(results_dir: Path) -> str:
 
 
 def _allure_config(
-    staging: Path, history: Path, report_name: str, history_limit: int
+    staging: Path,
+    history: Path,
+    report_name: str,
+    history_limit: int,
+    global_attachments: Sequence[str] = (),
 ) -> dict[str, object]:
     awesome = "@allurereport/plugin-awesome"
     options = {
@@ -112,6 +125,7 @@ def _allure_config(
         "historyPath": str(history),
         "historyLimit": history_limit,
         "categories": allure3_categories(),
+        "globalAttachments": list(global_attachments),
         "plugins": {
             "single": {"import": awesome, "options": {**options, "singleFile": True}},
             "site": {"import": awesome, "options": {**options, "singleFile": False}},
@@ -138,6 +152,8 @@ def render_report(
         return RenderOutcome(False, None, None, how_to_render(results_dir))
     if not results_dir.is_dir():
         raise RenderError(f"no Allure results in {results_dir}: run `oms-harness gate` first")
+    # absolute: Allure runs in the staging directory
+    results_dir, report_dir = results_dir.resolve(), report_dir.resolve()
     history = results_dir / HISTORY_FILE
     history.parent.mkdir(parents=True, exist_ok=True)
     report_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -145,16 +161,26 @@ def render_report(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
+        recorded = recorded_entry(results_dir)
+        history_used = history if recorded is None else _history_without(history, recorded, staging)
+        shutil.copyfile(spec_path(), staging / SPEC_NAME)
         config = staging / "allurerc.json"
         config.write_text(
-            json.dumps(_allure_config(staging / "out", history, report_name, history_limit)),
+            json.dumps(
+                _allure_config(
+                    staging / "out", history_used, report_name, history_limit, [SPEC_NAME]
+                )
+            ),
             encoding="utf-8",
         )
-        _run_allure([*cli, "generate", "--config", str(config), str(results_dir)], timeout_s)
+        argv = [*cli, "generate", "--config", str(config), str(results_dir)]
+        _run_allure(argv, timeout_s, cwd=staging)
         single = staging / "out" / "single" / "index.html"
         site = staging / "out" / "site"
         if not single.is_file() or not (site / "index.html").is_file():
             raise RenderError("allure generate finished but wrote no awesome report")
+        if recorded is None:
+            _record_entry(results_dir, history)
         for html in (single, site / "index.html"):
             _strip_file(html)
         shutil.rmtree(report_dir, ignore_errors=True)
@@ -171,7 +197,51 @@ def render_report(
     )
 
 
-def _run_allure(argv: list[str], timeout_s: float) -> None:
+def recorded_entry(results_dir: Path) -> str | None:
+    """The id of the history entry these results already added, if they were rendered."""
+    try:
+        data = json.loads((results_dir / RUN_ENTRY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    entry = data.get("historyEntry") if isinstance(data, dict) else None
+    return entry if isinstance(entry, str) else None
+
+
+def _history_entries(history: Path) -> list[str]:
+    try:
+        text = history.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [line for line in text.splitlines() if line.strip()]
+
+
+def _entry_id(line: str) -> str | None:
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    uuid = entry.get("uuid") if isinstance(entry, dict) else None
+    return uuid if isinstance(uuid, str) else None
+
+
+def _history_without(history: Path, entry: str, staging: Path) -> Path:
+    """A throw-away copy of the history without ``entry``: a re-render adds no trend point."""
+    copy = staging / "history.jsonl"
+    kept = [line for line in _history_entries(history) if _entry_id(line) != entry]
+    copy.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    return copy
+
+
+def _record_entry(results_dir: Path, history: Path) -> None:
+    entries = _history_entries(history)
+    entry = _entry_id(entries[-1]) if entries else None
+    if entry is not None:
+        (results_dir / RUN_ENTRY_FILE).write_text(
+            json.dumps({"historyEntry": entry}) + "\n", encoding="utf-8"
+        )
+
+
+def _run_allure(argv: list[str], timeout_s: float, *, cwd: Path | None = None) -> None:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", "CI": os.environ.get("CI", "")}
     try:
         completed = subprocess.run(
@@ -181,6 +251,7 @@ def _run_allure(argv: list[str], timeout_s: float) -> None:
             timeout=timeout_s,
             env=env,
             stdin=subprocess.DEVNULL,
+            cwd=cwd,
             check=False,
         )
     except subprocess.TimeoutExpired:

@@ -2,18 +2,23 @@
 
 Each writer redacts what it writes, and the gate ends with a sweep over every file it
 produced: a credential found there is replaced in place and reported as a harness bug,
-so a leak in any component cannot reach a CI artifact silently.
+so a leak in any component cannot reach a CI artifact silently. "Produced" is exact: the
+report directory is snapshotted before the run, and only files that are new or changed
+since are touched (a user's own file kept there, such as a profile, never is). Content
+embedded base64-encoded in the single-file HTML is decoded and searched too; it cannot be
+edited in place, so a leak there is reported for the caller to act on.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..profile import TargetProfile
 from ..redaction import REDACTED, Redactor
+from .embedded import embedded_files
 
 SWEEP_REPLACEMENT = REDACTED
 """No markup characters: the sweep edits HTML, XML, JSON and CSV files in place."""
@@ -66,8 +71,7 @@ def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:
     needles = [(v.encode(), SWEEP_REPLACEMENT.encode()) for v in secrets.values]
     fixed: list[Path] = []
     for root in paths:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
+        for path in _files(root):
             data = path.read_bytes()
             if not any(needle in data for needle, _ in needles):
                 continue
@@ -76,3 +80,61 @@ def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:
             path.write_bytes(data)
             fixed.append(path)
     return fixed
+
+
+FileState = tuple[int, int, int, int]
+"""Inode, size, mtime and ctime (ns): any write through any path changes one of them."""
+
+
+def _state(path: Path) -> FileState | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _files(root: Path) -> list[Path]:
+    if root.is_file():
+        return [root]
+    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def snapshot(root: Path) -> dict[Path, FileState]:
+    """The state of every file under ``root`` (empty if it does not exist yet)."""
+    states = {path: _state(path) for path in _files(root)}
+    return {path: state for path, state in states.items() if state is not None}
+
+
+def written_since(
+    root: Path, before: Mapping[Path, FileState], *, exclude: Collection[Path] = ()
+) -> list[Path]:
+    """Files under ``root`` that are new or changed since ``before``, minus ``exclude``."""
+    excluded = {p.resolve() for p in exclude}
+    written = []
+    for path in _files(root):
+        state = _state(path)
+        if state is None or before.get(path) == state or path.resolve() in excluded:
+            continue
+        written.append(path)
+    return written
+
+
+def embedded_leaks(paths: Iterable[Path], secrets: Secrets) -> list[tuple[Path, str]]:
+    """``(file, embedded name)`` for every credential inside a single-file report's
+    base64-embedded files: these cannot be redacted in place."""
+    if not secrets.values:
+        return []
+    needles = [v.encode() for v in secrets.values]
+    found = []
+    for path in paths:
+        if path.suffix != ".html":
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        for name, content in embedded_files(data):
+            if any(needle in content for needle in needles):
+                found.append((path, name))
+    return found

@@ -1,0 +1,29 @@
+"""A fuzz failure's reason names the broken rule, on one line, without a traceback or token."""
+
+from __future__ import annotations
+
+import pytest
+
+from oms_harness.conformance.runner import run_conformance
+from oms_harness.local_target import local_reference
+
+
+@pytest.mark.e2e
+def test_fuzz_reason_names_the_broken_rule() -> None:
+    with local_reference(mutant="lost-trailing-zeros") as reference:
+        result = run_conformance(
+            reference.profile, only="fuzz", max_examples=25, seed=1, echo=False
+        )
+        token = reference.profile.credentials.token
+    assert token
+    assert result.exit_code == 1, result
+    reasons = dict(result.failures)
+    reason = reasons.get("test_fuzz.py::test_fuzz_positive")
+    assert reason is not None, result.failures
+    assert "balance-value" in reason
+    assert "oms_balance_contract" in reason
+    assert reason.startswith("ST901 ")
+    for _, text in result.failures:
+        assert "Traceback" not in text
+        assert "\n" not in text
+        assert token not in text
