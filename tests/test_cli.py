@@ -27,7 +27,18 @@ def test_version() -> None:
     assert result.stdout.strip() == f"oms-harness {__version__}"
 
 
-@pytest.mark.parametrize("argv", [[], ["no-such-command"], ["conformance", "--no-such-flag"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["no-such-command"],
+        ["conformance", "--no-such-flag"],
+        ["conformance", "--timeout", "0"],
+        ["conformance", "--max-examples", "-3"],
+        ["load", "--rate", "nan"],
+        ["mutants", "--jobs", "zero"],
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(argv: list[str]) -> None:
     result = _run(*argv)
     assert result.returncode == 2

@@ -16,7 +16,7 @@ from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..errors import UsageError
 from ..local_target import local_reference
 from ..profile import resolve_profile
-from ._arguments import add_fuzz_arguments, add_target_arguments
+from ._arguments import add_fuzz_arguments, add_target_arguments, positive_float
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", choices=ONLY_CHOICES, help="run only the fuzz or semantic suites")
     parser.add_argument("--junitxml", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--alluredir", type=Path, metavar="DIR", help="write Allure results")
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="time limit of the suites (default: 600 s + 3 s per fuzz example; "
+        "or OMS_HARNESS_CONFORMANCE_TIMEOUT); reaching it exits 3",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -35,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         "only": args.only,
         "junitxml": args.junitxml,
         "alluredir": args.alluredir,
+        "timeout": args.timeout,
     }
     if profile is None:
         if args.token is not None:
