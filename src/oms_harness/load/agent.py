@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import gevent
 import gevent.monkey
+import gevent.socket
 from gevent import getcurrent, spawn_raw
 from gevent.event import Event
 from geventhttpclient import HTTPClient
@@ -83,6 +84,8 @@ def _header(response: Any, name: str) -> str | None:
 
 
 _plain_select = gevent.monkey.get_original("select", "select")
+_monotonic = time.monotonic
+_to_micros = histograms.to_micros
 
 
 def _idle_socket_alive(sock: Any) -> bool:
@@ -90,9 +93,10 @@ def _idle_socket_alive(sock: Any) -> bool:
     if sock is None:
         return False
     try:
-        if sock.fileno() < 0:
+        fd = sock.fileno()
+        if fd < 0:
             return False
-        readable, _, _ = _plain_select([sock], [], [], 0.0)
+        readable, _, _ = _plain_select([fd], [], [], 0.0)  # the fd: no fileno() call again
     except (OSError, ValueError):
         return False
     return not readable
@@ -143,6 +147,8 @@ class Generator:
             network_timeout=timeout_s,
         )
         self.connections = self.client._connection_pool
+        # plain TCP only: TLS can hold decrypted bytes that a readability wait would not see
+        self.wait_readable = parts.scheme == "http" and hasattr(gevent.socket.socket, "_wait")
         # the pool checks an idle connection with select() before reuse; gevent's patched
         # select yields to the hub even with a zero timeout (a full switch per request), the
         # original one is a plain non-blocking syscall
@@ -177,6 +183,8 @@ class Generator:
         self.cpu_start = 0.0
         self.started = False
         self.finished = False
+        self.locust_environment: Any = None
+        """Locust's environment when its runner is the only ``request`` listener."""
         self.cpu = CpuSampler()
         self.check = CachedChecker()
         warm_up(kinds)
@@ -219,8 +227,8 @@ class Generator:
         slot = self.pending.get(key)
         if slot is None:
             slot = self.pending[key] = ([], [])
-        slot[0].append(histograms.to_micros(corrected))
-        slot[1].append(histograms.to_micros(raw))
+        slot[0].append(_to_micros(corrected))
+        slot[1].append(_to_micros(raw))
         self.completed += 1
         self.statuses[status] += 1
         counts = self.kind_counts[kind.name]
@@ -261,7 +269,7 @@ class Generator:
 
     def send(self, kind_index: int, intended: float) -> None:
         kind = self.kinds[kind_index]
-        sent_at = time.monotonic()
+        sent_at = _monotonic()
         body = b""
         status = 0
         try:
@@ -271,7 +279,10 @@ class Generator:
                 try:
                     body = response.read()
                     status = response.status_code
-                    content_type = _header(response, "content-type")
+                    value = response.get("content-type")
+                    content_type = (  # absent, or repeated (a list): the slow path
+                        value if isinstance(value, str) else _header(response, "content-type")
+                    )
                     retry_after = _header(response, "retry-after") if status == 429 else None
                 finally:
                     response.release()
@@ -285,7 +296,7 @@ class Generator:
                 pause = retry_after_seconds(retry_after)
                 self.rate_limited += 1
                 self.retry_after_s += pause
-                self.pause_until = max(self.pause_until, time.monotonic() + pause)
+                self.pause_until = max(self.pause_until, _monotonic() + pause)
                 reason: str | None = "rate limited (429 with Retry-After)"
             else:
                 reason = self.check(kind, status, body, content_type)
@@ -303,17 +314,36 @@ class Generator:
                 self.slot_free.set()
             if not in_flight:
                 self.idle.set()
-        done = self.last_done = time.monotonic()
-        self._record(kind, status, reason, done - intended, done - sent_at)
-        events.request.fire(
-            request_type="GET",
-            name=kind.name,
-            response_time=(done - intended) * 1000,
-            response_length=len(body),
-            exception=CheckFailedError(reason) if reason else None,
-            context={},
-            response=None,
-        )
+        done = self.last_done = _monotonic()
+        corrected = done - intended
+        self._record(kind, status, reason, corrected, done - sent_at)
+        self._log_request(kind.name, corrected * 1000, len(body), reason)
+
+    def _log_request(
+        self, name: str, response_time: float, length: int, reason: str | None
+    ) -> None:
+        """Count one request in Locust's stats (its CSV and HTML tables).
+
+        When Locust's own runner is the only listener of ``events.request`` (the usual
+        case: checked once, when the run starts), its listener is called in place: the same
+        ``log_request`` / ``log_error`` calls, without building an event per request.
+        """
+        environment = self.locust_environment
+        if environment is None:
+            events.request.fire(
+                request_type="GET",
+                name=name,
+                response_time=response_time,
+                response_length=length,
+                exception=CheckFailedError(reason) if reason else None,
+                context={},
+                response=None,
+            )
+            return
+        stats = environment.stats  # what the runner's listener reads (a property of it)
+        stats.log_request("GET", name, response_time, length)
+        if reason:
+            stats.log_error("GET", name, CheckFailedError(reason))
 
     def _get(self, request: bytes) -> HTTPSocketPoolResponse:
         """Write a pre-built request on a pooled keep-alive connection; parse the answer.
@@ -326,7 +356,11 @@ class Generator:
         while True:
             sock = self.connections.get_socket()
             try:
-                sock.sendall(request)
+                # one send() writes a small request whole; sendall() would also query
+                # SO_SNDBUF (a syscall) and set up its chunking on every call
+                sent = sock.send(request)
+                if sent < len(request):
+                    sock.sendall(request[sent:])
             except OSError as exc:
                 self.connections.release_socket(sock)
                 if retries and exc.errno in (errno.ECONNRESET, errno.EPIPE):
@@ -334,6 +368,11 @@ class Generator:
                     continue
                 raise
             try:
+                if self.wait_readable and sock._read_event is not None:
+                    # wait until the answer is readable (gevent's own wait, same timeout):
+                    # the parser's first recv then reads it instead of failing with EAGAIN
+                    # (an exception per request) before waiting
+                    sock._wait(sock._read_event)
                 return HTTPSocketPoolResponse(sock, self.connections, method="GET")
             except HTTPConnectionClosed:
                 if retries:
@@ -352,6 +391,7 @@ class Generator:
             self.t0_epoch = time.time() + START_DELAY_S
             self.cpu_start = time.process_time()
             self.started = True
+            self.locust_environment = _direct_stats(user.environment)
             gevent.spawn(self._background)
         burst = 0
         # stop sending halfway through the drain allowance, so what was sent can still finish
@@ -381,7 +421,8 @@ class Generator:
             kind_index = order[self.position]
             sent_at = monotonic()
             in_flight[spawn_raw(self.send, kind_index, intended)] = (intended, kind_index)
-            self.peak_in_flight = max(self.peak_in_flight, len(in_flight))
+            if len(in_flight) > self.peak_in_flight:
+                self.peak_in_flight = len(in_flight)
             self.sent += 1
             self.last_send = sent_at
             lag.append(histograms.to_micros(sent_at - intended))
@@ -408,15 +449,7 @@ class Generator:
         for running, (intended, kind_index) in list(self.in_flight.items()):
             histograms.record(self.corrected, now - intended)
             self.failures[reason] += 1
-            events.request.fire(
-                request_type="GET",
-                name=self.kinds[kind_index].name,
-                response_time=(now - intended) * 1000,
-                response_length=0,
-                exception=CheckFailedError(reason),
-                context={},
-                response=None,
-            )
+            self._log_request(self.kinds[kind_index].name, (now - intended) * 1000, 0, reason)
             gevent.kill(running)
         self.in_flight.clear()
 
@@ -466,6 +499,21 @@ class Generator:
     def close(self) -> None:
         self.finished = True
         self.client.close()
+
+
+def _direct_stats(environment: Environment) -> Environment | None:
+    """The environment when nothing but its runner's own listener hears ``events.request``."""
+    handlers = getattr(events.request, "_handlers", None)
+    if getattr(environment, "stats", None) is None or events is not environment.events:
+        return None
+    if not isinstance(handlers, list) or len(handlers) != 1:
+        return None
+    handler = handlers[0]
+    if getattr(handler, "__qualname__", "") != "Runner.__init__.<locals>.on_request":
+        return None
+    if getattr(handler, "__module__", "") != "locust.runners":
+        return None
+    return environment
 
 
 def _short_reason(text: str, limit: int = 160) -> str:
