@@ -9,7 +9,7 @@ swept for the known secret strings and for anything shaped like a JWT (a tampere
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 
 REDACTED = "[redacted]"
@@ -20,7 +20,8 @@ _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 _AUTH_VALUE_RE = re.compile(
     r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)([^\r\n\"',}]*)"
 )
-_MIN_SECRET_LENGTH = 6
+MIN_SECRET_LENGTH = 6
+"""Shorter values would redact ordinary words; no real token or secret is this short."""
 
 
 def redact_authorization(value: str) -> str:
@@ -46,11 +47,11 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         self._secrets = sorted(
-            {s for s in secrets if s and len(s) >= _MIN_SECRET_LENGTH}, key=len, reverse=True
+            {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True
         )
 
     def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= _MIN_SECRET_LENGTH and secret not in self._secrets:
+        if secret and len(secret) >= MIN_SECRET_LENGTH and secret not in self._secrets:
             self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
@@ -76,3 +77,52 @@ class Redactor:
         if root.is_file():
             return int(self.file(root))
         return sum(self.file(path) for path in sorted(root.rglob("*")) if path.is_file())
+
+
+FileState = tuple[int, int, int, int]
+"""Inode, size, mtime and ctime (ns): any write through any path changes one of them."""
+
+
+def _state(path: Path) -> FileState | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def files_under(*roots: Path | None) -> list[Path]:
+    """Regular files under ``roots`` (files or directories), symlinks and missing roots skipped."""
+    found: list[Path] = []
+    for root in roots:
+        if root is None or not root.exists():
+            continue
+        if root.is_file():
+            found.append(root)
+        else:
+            found += sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
+    return found
+
+
+def snapshot(*roots: Path | None) -> dict[Path, FileState]:
+    """The state of every file under ``roots`` (files or directories; missing ones are empty).
+
+    Sweeps compare against it so they touch only what a run wrote: a user's own file kept
+    beside the outputs (a profile holding a token, notes) is never rewritten.
+    """
+    states = {path: _state(path) for path in files_under(*roots)}
+    return {path: state for path, state in states.items() if state is not None}
+
+
+def written_since(
+    before: Mapping[Path, FileState], *roots: Path | None, exclude: Collection[Path] = ()
+) -> list[Path]:
+    """Files under ``roots`` that are new or changed since ``before``, minus ``exclude``."""
+    excluded = {p.resolve() for p in exclude}
+    written = []
+    for path in files_under(*roots):
+        state = _state(path)
+        if state is None or before.get(path) == state or path.resolve() in excluded:
+            continue
+        written.append(path)
+    return written

@@ -5,62 +5,51 @@ from __future__ import annotations
 import base64
 import json
 import socket
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from oms_harness.cli import main
+from oms_harness.conformance.results import AreaCounts, ConformanceResult
 from oms_harness.contract.typeid import new_customer_id
 from oms_harness.errors import TargetUnavailableError, UsageError
+from oms_harness.load.runner import LoadResult
+from oms_harness.load.slo import SloVerdict
 from oms_harness.report import render
 from oms_harness.report.render import RenderOutcome
 
 TOKEN = "tok_inline_ZXhhbXBsZS1zZWNyZXQtdG9rZW4"
 
 
-@dataclass(frozen=True)
-class Area:
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    spec_gaps: int = 0
+Area = AreaCounts
+Slo = SloVerdict
 
 
-@dataclass(frozen=True)
-class Conformance:
-    exit_code: int = 0
-    seed: int | None = 99
-    passed: int = 3
-    failed: int = 0
-    skipped: int = 0
-    spec_gaps: list[str] = field(default_factory=list)
-    areas: dict[str, Area] = field(default_factory=lambda: {"auth": Area(passed=3)})
-    failures: list[tuple[str, str]] = field(default_factory=list)
+def Conformance(**fields: Any) -> ConformanceResult:
+    """A real ``ConformanceResult``: three auth checks passed unless told otherwise."""
+    defaults: dict[str, Any] = {
+        "exit_code": 0,
+        "seed": 99,
+        "passed": 3,
+        "failed": 0,
+        "skipped": 0,
+        "spec_gaps": [],
+        "areas": {"auth": Area(passed=3)},
+        "failures": [],
+    }
+    return ConformanceResult(**{**defaults, **fields})
 
 
-@dataclass(frozen=True)
-class Slo:
-    name: str
-    limit: float
-    measured: float | None
-    passed: bool
-    unit: str
-
-
-@dataclass(frozen=True)
-class Load:
-    exit_code: int
-    report_dir: Path
-    summary_path: Path
-    plot_path: Path | None
-    slos: list[Slo]
-    generator_bound: bool = False
-    achieved_rps: float = 50.0
-    target_rps: float = 50.0
-    requests: int = 400
-    failures: dict[str, int] = field(default_factory=dict)
+def Load(*positional: Any, **fields: Any) -> LoadResult:
+    """A real ``LoadResult`` with a healthy smoke run's figures unless told otherwise."""
+    defaults: dict[str, Any] = {
+        "generator_bound": False,
+        "achieved_rps": 50.0,
+        "target_rps": 50.0,
+        "requests": 400,
+    }
+    return LoadResult(*positional, **{**defaults, **fields})
 
 
 class Runners:

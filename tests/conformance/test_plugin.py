@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwbHVnaW4tdGVzdCJ9.c2lnbmF0dXJlLXBsdWdpbg"
+import jwt
+
+TOKEN = jwt.encode({"sub": "plugin-test"}, "harness-test-signing-key-32-bytes!", algorithm="HS256")
+"""A real JWT, minted at import (deterministic for xdist): no token text is committed."""
 
 SUITE = f"""
 import pytest

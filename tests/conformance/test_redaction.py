@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jwt
 import pytest
 
 from oms_harness.redaction import REDACTED, Redactor, redact_authorization, redact_headers
 
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXZhbHVl"
+TOKEN = jwt.encode({"sub": "x"}, "harness-test-signing-key-32-bytes!", algorithm="HS256")
+"""A real JWT, minted at import (deterministic for xdist): no token text is committed."""
 
 
 @pytest.mark.parametrize(

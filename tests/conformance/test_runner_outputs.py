@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from oms_harness.conformance.results import ConformanceResult
-from oms_harness.conformance.runner import redact_written, run_conformance, snapshot
+from oms_harness.conformance.runner import run_conformance
 from oms_harness.local_target import local_reference
-from oms_harness.redaction import REDACTED, Redactor
+from oms_harness.redaction import REDACTED, Redactor, snapshot, written_since
 
 SECRET = "opaque-secret-value-123"
 
@@ -100,18 +100,19 @@ def test_no_pytest_warnings_and_spec_gaps_still_counted(semantic_run: Run) -> No
     assert all(case.find("properties") is None for case in suite.iter("testcase"))
 
 
-def test_redact_written_skips_unchanged_files(tmp_path: Path) -> None:
+def test_redacting_what_was_written_skips_unchanged_files(tmp_path: Path) -> None:
     untouched = tmp_path / "user.toml"
     untouched.write_text(f'token = "{SECRET}"\n', encoding="utf-8")
     modified = tmp_path / "rewritten.json"
     modified.write_text("{}", encoding="utf-8")
-    before = snapshot([tmp_path, tmp_path / "absent.xml"])
+    before = snapshot(tmp_path, tmp_path / "absent.xml")
     modified.write_text(f'{{"auth": "{SECRET}!"}}', encoding="utf-8")
     created = tmp_path / "sub" / "new-result.json"
     created.parent.mkdir()
     created.write_text(f"Bearer {SECRET}", encoding="utf-8")
 
-    changed = redact_written(Redactor([SECRET]), [tmp_path], before)
+    redact = Redactor([SECRET])
+    changed = sum(redact.file(path) for path in written_since(before, tmp_path))
 
     assert changed == 2
     assert untouched.read_text(encoding="utf-8") == f'token = "{SECRET}"\n'

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from oms_harness.conformance.results import AreaCounts, ConformanceResult
+from oms_harness.load.runner import LoadResult
+from oms_harness.load.slo import SloVerdict
 from oms_harness.report.model import (
     ConformanceFacts,
     GateVerdict,
@@ -17,48 +20,34 @@ from oms_harness.report.model import (
     gate_exit_code,
 )
 
-
-@dataclass(frozen=True)
-class FakeArea:
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    spec_gaps: int = 0
+FakeArea = AreaCounts
+FakeSlo = SloVerdict
 
 
-@dataclass(frozen=True)
-class FakeConformance:
-    exit_code: int = 0
-    seed: int | None = 4242
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-    spec_gaps: list[str] = field(default_factory=list)
-    areas: dict[str, FakeArea] = field(default_factory=dict)
-    failures: list[tuple[str, str]] = field(default_factory=list)
+def FakeConformance(**fields: Any) -> ConformanceResult:
+    """A real ``ConformanceResult`` (so the fakes cannot drift from the interface)."""
+    defaults: dict[str, Any] = {
+        "exit_code": 0,
+        "seed": 4242,
+        "passed": 0,
+        "failed": 0,
+        "skipped": 0,
+        "spec_gaps": [],
+        "areas": {},
+        "failures": [],
+    }
+    return ConformanceResult(**{**defaults, **fields})
 
 
-@dataclass(frozen=True)
-class FakeSlo:
-    name: str
-    limit: float
-    measured: float | None
-    passed: bool
-    unit: str
-
-
-@dataclass(frozen=True)
-class FakeLoad:
-    exit_code: int
-    report_dir: Path
-    summary_path: Path
-    plot_path: Path | None
-    slos: list[FakeSlo]
-    generator_bound: bool = False
-    achieved_rps: float = 49.8
-    target_rps: float = 50.0
-    requests: int = 498
-    failures: dict[str, int] = field(default_factory=dict)
+def FakeLoad(*positional: Any, **fields: Any) -> LoadResult:
+    """A real ``LoadResult`` with a healthy smoke run's figures unless told otherwise."""
+    defaults: dict[str, Any] = {
+        "generator_bound": False,
+        "achieved_rps": 49.8,
+        "target_rps": 50.0,
+        "requests": 498,
+    }
+    return LoadResult(*positional, **{**defaults, **fields})
 
 
 def _conformance(*, failing: bool = False) -> ConformanceFacts:

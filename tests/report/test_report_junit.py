@@ -7,11 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jwt
+
 from oms_harness.redaction import REDACTED, Redactor
 from oms_harness.report.junit import write_junit
 from oms_harness.report.secrets import Secrets
 
-TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ0ZXN0In0.c2lnbmF0dXJlLXNlY3JldA"
+TOKEN = jwt.encode({"sub": "test"}, "harness-test-signing-key-32-bytes!", algorithm="HS256")
+"""A real JWT, minted at import (deterministic for xdist): no token text is committed."""
 
 PYTEST_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="1" skipped="1"

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from pathlib import Path
 
 from oms_harness.profile import Credentials, TargetProfile
-from oms_harness.report.secrets import (
-    Secrets,
-    profile_secrets,
-    snapshot,
-    sweep,
-    written_since,
-)
+from oms_harness.redaction import snapshot, written_since
+from oms_harness.report.secrets import Secrets, profile_secrets, sweep
 
 TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
 SECRET = "sk_live_0123456789abcdefSECRET"
@@ -56,8 +53,12 @@ def test_sweep_without_secrets_or_files(tmp_path: Path) -> None:
 
 
 def test_scrub_also_catches_jwt_shapes() -> None:
-    jwt = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0."
-    assert Secrets().scrub(f"alg none token {jwt} sent") == "alg none token [redacted] sent"
+    unsigned = ".".join(
+        base64.urlsafe_b64encode(json.dumps(part).encode()).decode().rstrip("=")
+        for part in ({"alg": "none"}, {"sub": "x"})
+    )
+    token = f"{unsigned}."  # an alg-none JWT, built at run time
+    assert Secrets().scrub(f"alg none token {token} sent") == "alg none token [redacted] sent"
 
 
 def test_written_since_ignores_untouched_files(tmp_path: Path) -> None:
@@ -72,8 +73,8 @@ def test_written_since_ignores_untouched_files(tmp_path: Path) -> None:
     rewritten.write_text("new and longer", encoding="utf-8")
     new = tmp_path / "new.txt"
     new.write_text("x", encoding="utf-8")
-    assert sorted(written_since(tmp_path, before)) == sorted([rewritten, new])
-    assert written_since(tmp_path, before, exclude=[new]) == [rewritten]
+    assert sorted(written_since(before, tmp_path)) == sorted([rewritten, new])
+    assert written_since(before, tmp_path, exclude=[new]) == [rewritten]
 
 
 def test_a_replaced_file_counts_as_written(tmp_path: Path) -> None:
@@ -84,7 +85,7 @@ def test_a_replaced_file_counts_as_written(tmp_path: Path) -> None:
     fresh = tmp_path / "fresh"
     fresh.write_text("bbbb", encoding="utf-8")
     fresh.replace(path)
-    assert written_since(tmp_path, before) == [path]
+    assert written_since(before, tmp_path) == [path]
 
 
 def test_snapshot_of_a_missing_dir_is_empty(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from ..contract.spec import spec_version
 from ..errors import HarnessError, TargetUnavailableError, UsageError
 from ..exit_codes import ExitCode
 from ..profile import TargetProfile, resolve_profile
+from ..redaction import FileState, snapshot, written_since
 from ..report import allure
 from ..report.junit import write_junit
 from ..report.model import (
@@ -33,15 +34,7 @@ from ..report.model import (
     public_url,
 )
 from ..report.render import RenderError, render_report
-from ..report.secrets import (
-    FileState,
-    Secrets,
-    embedded_leaks,
-    profile_secrets,
-    snapshot,
-    sweep,
-    written_since,
-)
+from ..report.secrets import Secrets, embedded_leaks, profile_secrets, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
 from ._arguments import add_fuzz_arguments, add_target_arguments
@@ -287,7 +280,7 @@ class _Gate:
         base64-embedded files cannot be, so that file is deleted and the gate fails.
         """
         protected = [self.args.profile] if self.args.profile is not None else []
-        written = written_since(self.report_dir, self.before, exclude=protected)
+        written = written_since(self.before, self.report_dir, exclude=protected)
         leaked = sweep(written, self.secrets)
         if leaked:
             print(

@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
@@ -32,7 +31,7 @@ from .._resources import conformance_dir
 from ..errors import UsageError
 from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
-from ..redaction import Redactor
+from ..redaction import Redactor, snapshot, written_since
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
@@ -61,9 +60,6 @@ ENV_TIMEOUT = "OMS_HARNESS_CONFORMANCE_TIMEOUT"
 INTERRUPT_GRACE_S = 10.0
 """After SIGINT at the time limit, how long pytest gets to write its results before SIGKILL."""
 
-FileState = tuple[int, int, int]
-"""(inode, size, mtime_ns): a file changed when any of them did."""
-
 
 def default_timeout(max_examples: int) -> float:
     """Seconds the suites may take: 10 min for the semantic suites and start-up, plus 3 s per
@@ -84,31 +80,6 @@ def _timeout(timeout: float | None, max_examples: int) -> float:
     if not timeout > 0:
         raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
     return timeout
-
-
-def snapshot(roots: Iterable[Path | None]) -> dict[Path, FileState]:
-    """The state of every file under ``roots`` (files or directories) before a run."""
-    return dict(_files(roots))
-
-
-def _files(roots: Iterable[Path | None]) -> Iterable[tuple[Path, FileState]]:
-    for root in roots:
-        if root is None or not root.exists():
-            continue
-        paths = [root] if root.is_file() else sorted(root.rglob("*"))
-        for path in paths:
-            with contextlib.suppress(OSError):
-                st = path.stat()
-                if path.is_file():
-                    yield path, (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def redact_written(
-    redact: Redactor, roots: Iterable[Path | None], before: dict[Path, FileState]
-) -> int:
-    """Redact the files under ``roots`` that are new or changed since ``before``; files the
-    run did not touch (the user's own, a previous run's) are left byte for byte."""
-    return sum(redact.file(path) for path, state in _files(roots) if before.get(path) != state)
 
 
 def pytest_command(
@@ -204,7 +175,7 @@ def run_conformance(
     for path in (junitxml, alluredir):
         if path is not None:
             (path if path == alluredir else path.parent).mkdir(parents=True, exist_ok=True)
-    before = snapshot((junitxml, alluredir))
+    before = snapshot(junitxml, alluredir)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="oms-conformance-") as workdir:
         work = Path(workdir)
@@ -267,7 +238,8 @@ def run_conformance(
             pytest_last_line=last_line,
             timed_out=timed_out,
         )
-    redact_written(redact, (junitxml, alluredir), before)
+    for path in written_since(before, junitxml, alluredir):
+        redact.file(path)
     if echo:
         print(render_summary(result))
     return result

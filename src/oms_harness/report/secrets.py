@@ -12,18 +12,16 @@ edited in place, so a leak there is reported for the caller to act on.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..profile import TargetProfile
-from ..redaction import REDACTED, Redactor
+from ..redaction import MIN_SECRET_LENGTH, REDACTED, Redactor, files_under
 from .embedded import embedded_files
 
 SWEEP_REPLACEMENT = REDACTED
 """No markup characters: the sweep edits HTML, XML, JSON and CSV files in place."""
-_MIN_SECRET_LENGTH = 6
-"""Shorter values would redact ordinary words; no real token or secret is this short."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +34,7 @@ class Secrets:
         return f"Secrets(<{len(self.values)} redacted>)"
 
     def with_value(self, value: str | None) -> Secrets:
-        if not value or len(value) < _MIN_SECRET_LENGTH:
+        if not value or len(value) < MIN_SECRET_LENGTH:
             return self
         return Secrets(self.values | {value})
 
@@ -71,7 +69,7 @@ def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:
     needles = [(v.encode(), SWEEP_REPLACEMENT.encode()) for v in secrets.values]
     fixed: list[Path] = []
     for root in paths:
-        for path in _files(root):
+        for path in files_under(root):
             data = path.read_bytes()
             if not any(needle in data for needle, _ in needles):
                 continue
@@ -80,44 +78,6 @@ def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:
             path.write_bytes(data)
             fixed.append(path)
     return fixed
-
-
-FileState = tuple[int, int, int, int]
-"""Inode, size, mtime and ctime (ns): any write through any path changes one of them."""
-
-
-def _state(path: Path) -> FileState | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _files(root: Path) -> list[Path]:
-    if root.is_file():
-        return [root]
-    return sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink())
-
-
-def snapshot(root: Path) -> dict[Path, FileState]:
-    """The state of every file under ``root`` (empty if it does not exist yet)."""
-    states = {path: _state(path) for path in _files(root)}
-    return {path: state for path, state in states.items() if state is not None}
-
-
-def written_since(
-    root: Path, before: Mapping[Path, FileState], *, exclude: Collection[Path] = ()
-) -> list[Path]:
-    """Files under ``root`` that are new or changed since ``before``, minus ``exclude``."""
-    excluded = {p.resolve() for p in exclude}
-    written = []
-    for path in _files(root):
-        state = _state(path)
-        if state is None or before.get(path) == state or path.resolve() in excluded:
-            continue
-        written.append(path)
-    return written
 
 
 def embedded_leaks(paths: Iterable[Path], secrets: Secrets) -> list[tuple[Path, str]]:
