@@ -180,3 +180,23 @@ def test_the_stall_loop_blocks_the_loop_for_d_every_p(monkeypatch: pytest.Monkey
         asyncio.run(faults.stall_forever())
     assert calls[:4] == [("await", 0.75), ("block", 0.25), ("await", 0.75), ("block", 0.25)]
     assert faults.stalls == 3
+
+
+def test_latency_drift_grows_linearly_from_the_first_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [100.0]
+    monkeypatch.setattr("oms_harness.reference.faults.time.monotonic", lambda: clock[0])
+    faults = Faults(FaultConfig(latency=Latency("fixed", 0.002), latency_drift_ms_per_minute=30))
+    assert faults.config.enabled
+    assert faults.delay() == pytest.approx(0.002)  # the first request starts the clock
+    clock[0] += 60.0
+    assert faults.delay() == pytest.approx(0.032)
+    clock[0] += 120.0
+    assert faults.delay() == pytest.approx(0.092)
+
+
+@pytest.mark.parametrize("drift", [-1.0, float("nan"), float("inf"), 1e9])
+def test_bad_latency_drift(drift: float) -> None:
+    with pytest.raises(UsageError, match="--latency-drift"):
+        FaultConfig(latency_drift_ms_per_minute=drift)

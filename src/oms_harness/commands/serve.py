@@ -19,6 +19,7 @@ from ..reference.data import load_fixtures
 from ..reference.describe import describe, write_profile
 from ..reference.faults import FaultConfig, Faults, parse_duration, parse_latency, parse_rate
 from ..reference.responses import decimal_places
+from ._arguments import non_negative_float
 
 LISTENING = "oms-harness reference listening on {base_url}"
 
@@ -58,6 +59,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="P",
         help="share of good requests -> 503",
     )
+    faults.add_argument(
+        "--latency-drift",
+        type=non_negative_float,
+        default=0.0,
+        metavar="MS_PER_MINUTE",
+        help="latency grows linearly by this much per minute from the first request",
+    )
     faults.add_argument("--stall", metavar="DURATION", help="pause the whole server this long")
     faults.add_argument("--stall-every", metavar="PERIOD", help="... once every PERIOD")
     faults.add_argument("--fault-seed", type=int, metavar="N", help="seed of the fault draws")
@@ -74,6 +82,7 @@ def fault_config(args: argparse.Namespace) -> FaultConfig:
         stall=parse_duration(args.stall, "--stall") if args.stall else None,
         stall_every=parse_duration(args.stall_every, "--stall-every") if args.stall_every else None,
         seed=args.fault_seed,
+        latency_drift_ms_per_minute=args.latency_drift,
     )
 
 

@@ -162,6 +162,7 @@ class Generator:
         self.pending_lag: list[int] = []
         self.epoch_offset = time.time() - time.monotonic()
         self.failures: Counter[str] = Counter()
+        self.interval_failures: Counter[int] = Counter()
         self.statuses: Counter[int] = Counter()
         self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
         self.sent = 0
@@ -235,6 +236,7 @@ class Generator:
         counts["requests"] += 1
         if reason is not None:
             self.failures[reason] += 1
+            self.interval_failures[key] += 1
             counts["failures"] += 1
 
     def flush(self, *, closed_only: bool = False) -> None:
@@ -262,7 +264,8 @@ class Generator:
         closed = {}
         for key in [k for k in self.intervals if k < current]:
             corrected, raw = self.intervals.pop(key)
-            closed[str(key)] = [histograms.encode(corrected), histograms.encode(raw)]
+            failed = self.interval_failures.pop(key, 0)
+            closed[str(key)] = [histograms.encode(corrected), histograms.encode(raw), failed]
         return closed
 
     # -- sending ------------------------------------------------------------------------------
@@ -464,7 +467,7 @@ class Generator:
     def report(self) -> dict[str, Any]:
         self.flush()
         intervals = {
-            str(key): [histograms.encode(c), histograms.encode(r)]
+            str(key): [histograms.encode(c), histograms.encode(r), self.interval_failures[key]]
             for key, (c, r) in self.intervals.items()
         }
         auth = self.auth
@@ -526,7 +529,7 @@ class _State:
     def __init__(self) -> None:
         self.generator: Generator | None = None
         self.finals: dict[str, dict[str, Any]] = {}
-        self.early_intervals: dict[str, dict[str, list[str]]] = {}
+        self.early_intervals: dict[str, dict[str, list[Any]]] = {}
         self.written = False
         self.plan: dict[str, Any] = {}
 

@@ -36,14 +36,16 @@ COUNTERS = (
 
 def merge_interval_maps(
     maps: Iterable[Mapping[str, Any]],
-) -> dict[str, dict[str, list[str]]]:
-    """Gather encoded interval histograms by interval number (merged later, lazily)."""
-    merged: dict[str, dict[str, list[str]]] = {}
+) -> dict[str, dict[str, Any]]:
+    """Gather encoded interval histograms (merged later, lazily) and failure counts by
+    interval number. An interval is ``[corrected, raw]`` or ``[corrected, raw, failures]``."""
+    merged: dict[str, dict[str, Any]] = {}
     for intervals in maps:
-        for key, pair in intervals.items():
-            slot = merged.setdefault(str(key), {"corrected": [], "raw": []})
-            slot["corrected"].append(pair[0])
-            slot["raw"].append(pair[1])
+        for key, entry in intervals.items():
+            slot = merged.setdefault(str(key), {"corrected": [], "raw": [], "failures": 0})
+            slot["corrected"].append(entry[0])
+            slot["raw"].append(entry[1])
+            slot["failures"] += int(entry[2]) if len(entry) > 2 else 0
     return merged
 
 
@@ -83,6 +85,9 @@ def merge_reports(
                 "interval": int(key),
                 "corrected": histograms.percentiles_ms(corr),
                 "raw": histograms.percentiles_ms(rawi),
+                "failures": intervals[key]["failures"],
+                # the corrected histogram itself: regression statistics pool intervals
+                "corrected_hdr": histograms.encode(corr),
             }
         )
     return {

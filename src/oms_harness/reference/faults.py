@@ -1,4 +1,4 @@
-"""Fault injection for load work: added latency, provider failures, a periodic stall.
+"""Fault injection for load work: added latency, latency drift, provider failures, a stall.
 
 All off by default. Random draws come from one seeded :class:`random.Random`, so a run
 with ``--fault-seed`` is reproducible request by request. The stall blocks the event loop
@@ -19,6 +19,7 @@ from ..errors import UsageError
 
 MAX_LATENCY_SECONDS = 60.0
 MAX_STALL_SECONDS = 30.0
+MAX_DRIFT_MS_PER_MINUTE = 60_000.0
 
 _DURATION_RE = re.compile(r"(?P<number>\d+(?:\.\d+)?|\.\d+)(?P<unit>ms|s)\Z")
 
@@ -106,8 +107,16 @@ class FaultConfig:
     stall: float | None = None
     stall_every: float | None = None
     seed: int | None = None
+    latency_drift_ms_per_minute: float = 0.0
+    """Latency that grows linearly from the first request (a leak, a filling cache), so the
+    harness's drift detection can be proven on a known trend."""
 
     def __post_init__(self) -> None:
+        drift = self.latency_drift_ms_per_minute
+        if not (math.isfinite(drift) and 0 <= drift <= MAX_DRIFT_MS_PER_MINUTE):
+            raise UsageError(
+                f"--latency-drift must be from 0 to {MAX_DRIFT_MS_PER_MINUTE:g} ms per minute"
+            )
         if self.provider_error_rate + self.provider_unreachable_rate > 1.0:
             raise UsageError("--provider-error-rate plus --provider-unreachable-rate exceed 1")
         if (self.stall is None) != (self.stall_every is None):
@@ -122,6 +131,7 @@ class FaultConfig:
     def enabled(self) -> bool:
         return (
             self.latency is not None
+            or self.latency_drift_ms_per_minute > 0
             or self.provider_error_rate > 0
             or self.provider_unreachable_rate > 0
             or self.stall is not None
@@ -136,11 +146,19 @@ class Faults:
         self._rng = random.Random(config.seed)
         self._outage_rate = config.provider_error_rate + config.provider_unreachable_rate
         self.stalls = 0
+        self._drift_per_second = config.latency_drift_ms_per_minute / 1000 / 60
+        self._first_request: float | None = None
 
     def delay(self) -> float:
         """Seconds to add to this request (0 when no latency was asked for)."""
         latency = self.config.latency
-        return latency.sample(self._rng) if latency is not None else 0.0
+        delay = latency.sample(self._rng) if latency is not None else 0.0
+        if self._drift_per_second:
+            now = time.monotonic()
+            if self._first_request is None:
+                self._first_request = now
+            delay += (now - self._first_request) * self._drift_per_second
+        return min(delay, MAX_LATENCY_SECONDS)
 
     def provider_outcome(self) -> int | None:
         """502 or 503 when this good request should fail at the provider, else None."""

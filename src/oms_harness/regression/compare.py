@@ -1,0 +1,262 @@
+"""The regression verdict between run A (baseline) and run B (candidate).
+
+Comparable first (same scenario shape, rate, request mix and target kind, else exit 2
+naming what differs), then per figure: estimate, interval, verdict. A figure regresses when
+its interval excludes "no change" on the bad side *and* the estimated change is at least the
+minimum effect (percent and, for latency, milliseconds); improvement likewise on the good
+side; anything else is no significant change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import HarnessError
+from ..exit_codes import ExitCode
+from .runs import StoredRun
+from .settings import RegressionSettings
+from .stats import (
+    THROUGHPUT,
+    Change,
+    TooLittleDataError,
+    choose_block_length,
+    compare_blocks,
+    make_blocks,
+)
+
+REGRESSION = "regression"
+IMPROVEMENT = "improvement"
+NO_CHANGE = "no significant change"
+SHAPE_TOLERANCE = 1e-6
+
+
+class IncomparableRunsError(HarnessError):
+    """The two runs measured different things: comparing them would mean nothing."""
+
+    exit_code = ExitCode.USAGE
+
+
+@dataclass(frozen=True)
+class FigureVerdict:
+    change: Change
+    verdict: str
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        c = self.change
+        return {
+            "figure": c.figure,
+            "unit": c.unit,
+            "a": _round(c.a),
+            "b": _round(c.b),
+            "difference": _round(c.difference),
+            "change_pct": _round(c.relative * 100),
+            "ci_pct": [_round(c.low * 100), _round(c.high * 100)],
+            "confidence": c.confidence,
+            "method": c.method,
+            "verdict": self.verdict,
+            "reason": self.reason,
+        }
+
+    @property
+    def line(self) -> str:
+        c = self.change
+        return (
+            f"{c.figure:<10} {c.a:>10.3f} -> {c.b:>10.3f} {c.unit:<5} "
+            f"{c.relative * 100:+7.1f}% [{c.low * 100:+.1f}%, {c.high * 100:+.1f}%]  "
+            f"{self.verdict}"
+        )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    a: str
+    b: str
+    mode: str  # "sequential" | "interleaved"
+    figures: tuple[FigureVerdict, ...]
+    block_intervals: int
+    blocks: tuple[int, int]
+    settings: RegressionSettings
+    notes: tuple[str, ...] = ()
+
+    @property
+    def regressed(self) -> bool:
+        return any(f.verdict == REGRESSION for f in self.figures)
+
+    @property
+    def verdict(self) -> str:
+        if self.regressed:
+            return REGRESSION
+        if any(f.verdict == IMPROVEMENT for f in self.figures):
+            return IMPROVEMENT
+        return NO_CHANGE
+
+    @property
+    def exit_code(self) -> int:
+        return int(ExitCode.FAILED if self.regressed else ExitCode.OK)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "mode": self.mode,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "figures": [f.to_json() for f in self.figures],
+            "block_intervals": self.block_intervals,
+            "blocks": list(self.blocks),
+            "tolerance": {
+                "min_effect_pct": self.settings.min_effect_pct,
+                "min_effect_ms": self.settings.min_effect_ms,
+                "confidence": self.settings.confidence,
+                "resamples": self.settings.resamples,
+            },
+            "notes": list(self.notes),
+        }
+
+    def format(self) -> str:
+        head = (
+            f"regression check ({self.mode}): A = {self.a}, B = {self.b}; "
+            f"{self.settings.confidence:.0%} intervals, blocks of {self.block_intervals} "
+            f"interval(s) ({self.blocks[0]} vs {self.blocks[1]} blocks); minimum effect "
+            f"{self.settings.min_effect_pct:g}% and {self.settings.min_effect_ms:g} ms"
+        )
+        lines = [head, *(f"  {f.line}" for f in self.figures)]
+        lines += [f"  note: {note}" for note in self.notes]
+        lines.append(f"  regression verdict: {self.verdict} (exit {self.exit_code})")
+        return "\n".join(lines)
+
+
+def _round(value: float) -> float | None:
+    return round(value, 4) if math.isfinite(value) else None
+
+
+def _shape(run: StoredRun) -> list[tuple[float, float, float]]:
+    """Stages as (share of the duration, start, end as shares of the peak rate)."""
+    schedule = run.schedule
+    total, peak = schedule.duration, schedule.peak_rps
+    return [(s.seconds / total, s.start_rps / peak, s.end_rps / peak) for s in schedule.stages]
+
+
+def _close(x: Sequence[float], y: Sequence[float]) -> bool:
+    return len(x) == len(y) and all(
+        abs(p - q) <= SHAPE_TOLERANCE for p, q in zip(x, y, strict=True)
+    )
+
+
+def differences(a: StoredRun, b: StoredRun) -> list[str]:
+    """What makes two runs incomparable (empty: comparable). Durations may differ."""
+    found = []
+    if a.scenario != b.scenario:
+        found.append(f"scenario {a.scenario} vs {b.scenario}")
+    shape_a, shape_b = _shape(a), _shape(b)
+    if len(shape_a) != len(shape_b) or not all(
+        _close(x, y) for x, y in zip(shape_a, shape_b, strict=False)
+    ):
+        found.append(f"scenario shape {a.schedule.to_json()} vs {b.schedule.to_json()}")
+    peak_a, peak_b = a.schedule.peak_rps, b.schedule.peak_rps
+    if abs(peak_a - peak_b) > SHAPE_TOLERANCE * max(peak_a, peak_b):
+        found.append(f"rate {peak_a:g} vs {peak_b:g} req/s")
+    if a.mix != b.mix:
+        found.append(f"request mix {_mix_text(a.mix, b.mix)}")
+    if a.target_kind != b.target_kind:
+        found.append(f"target kind {a.target_kind} vs {b.target_kind}")
+    if a.interval_s != b.interval_s:
+        found.append(f"interval length {a.interval_s:g} s vs {b.interval_s:g} s")
+    return found
+
+
+def _mix_text(a: Mapping[str, float], b: Mapping[str, float]) -> str:
+    only_a = sorted(set(a) - set(b))
+    only_b = sorted(set(b) - set(a))
+    if only_a or only_b:
+        return f"(only in A: {', '.join(only_a) or '-'}; only in B: {', '.join(only_b) or '-'})"
+    changed = [k for k in sorted(a) if a[k] != b[k]]
+    return "(weights differ: " + ", ".join(f"{k} {a[k]:g} vs {b[k]:g}" for k in changed) + ")"
+
+
+def check_comparable(a: StoredRun, b: StoredRun) -> None:
+    found = differences(a, b)
+    if found:
+        raise IncomparableRunsError(
+            f"runs not comparable ({a.label} vs {b.label}): " + "; ".join(found)
+        )
+
+
+def judge(change: Change, settings: RegressionSettings) -> FigureVerdict:
+    """One figure's verdict (see the module docstring)."""
+    if not all(math.isfinite(x) for x in (change.relative, change.low, change.high)):
+        return FigureVerdict(change, NO_CHANGE, "no interval could be computed")
+    worse_is_up = change.figure != THROUGHPUT
+    worse = change.relative > 0 if worse_is_up else change.relative < 0
+    significant = change.low > 0 or change.high < 0
+    big = abs(change.relative) * 100 >= settings.min_effect_pct and (
+        change.figure == THROUGHPUT or abs(change.difference) >= settings.min_effect_ms
+    )
+    if not significant:
+        return FigureVerdict(change, NO_CHANGE, "the interval includes no change")
+    if not big:
+        return FigureVerdict(change, NO_CHANGE, "significant, but smaller than the minimum effect")
+    return FigureVerdict(
+        change,
+        REGRESSION if worse else IMPROVEMENT,
+        "significant and at least the minimum effect",
+    )
+
+
+def compare_runs(
+    a: StoredRun,
+    b: StoredRun,
+    settings: RegressionSettings,
+    *,
+    seed: int = 0,
+) -> Comparison:
+    """Two separate runs (a baseline and a candidate): blocks resampled independently."""
+    check_comparable(a, b)
+    notes = machine_notes(a, b)
+    try:
+        length = choose_block_length(a.intervals, b.intervals, interval_s=a.interval_s)
+        blocks_a = make_blocks(a.intervals, length, a.interval_s)
+        blocks_b = make_blocks(b.intervals, length, b.interval_s)
+    except TooLittleDataError as exc:
+        raise IncomparableRunsError(f"runs too short to compare: {exc}") from None
+    changes = compare_blocks(
+        blocks_a,
+        blocks_b,
+        paired=False,
+        confidence=settings.confidence,
+        resamples=settings.resamples,
+        seed=seed,
+    )
+    return Comparison(
+        a=a.label,
+        b=b.label,
+        mode="sequential",
+        figures=tuple(judge(c, settings) for c in changes),
+        block_intervals=length,
+        blocks=(blocks_a.size, blocks_b.size),
+        settings=settings,
+        notes=tuple(notes),
+    )
+
+
+def machine_notes(a: StoredRun, b: StoredRun) -> list[str]:
+    """Differences that do not make runs incomparable but that a reader should know."""
+    notes = []
+    dur_a, dur_b = a.schedule.duration, b.schedule.duration
+    if abs(dur_a - dur_b) > SHAPE_TOLERANCE:
+        notes.append(f"durations differ: {dur_a:g} s vs {dur_b:g} s")
+    ver_a, ver_b = a.summary.get("harness_version"), b.summary.get("harness_version")
+    if ver_a != ver_b:
+        notes.append(f"harness versions differ: {ver_a} vs {ver_b}")
+    machine_a, machine_b = a.meta.get("machine"), b.meta.get("machine")
+    if machine_a and machine_b and machine_a != machine_b:
+        notes.append(f"measured on different machines: {machine_a} vs {machine_b}")
+    return notes
+
+
+def comparisons_json(items: Sequence[Comparison]) -> list[dict[str, Any]]:
+    return [c.to_json() for c in items]

@@ -1,0 +1,132 @@
+"""Comparison of stored runs with known histograms: no change, a clear regression, an
+improvement, a significant-but-trivial change, and incomparable runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from runfactory import lognormal_intervals, write_run
+
+from oms_harness.regression.compare import (
+    IMPROVEMENT,
+    NO_CHANGE,
+    REGRESSION,
+    IncomparableRunsError,
+    compare_runs,
+)
+from oms_harness.regression.runs import RunUnreadableError, read_run
+from oms_harness.regression.settings import RegressionSettings
+
+SETTINGS = RegressionSettings(resamples=500)
+
+
+def _pair(tmp_path: Path, median_b: float, *, seed_b: int = 2, median_a: float = 10.0):
+    a = write_run(tmp_path / "a", lognormal_intervals(30, 100, median_a, seed=1))
+    b = write_run(tmp_path / "b", lognormal_intervals(30, 100, median_b, seed=seed_b))
+    return read_run(a), read_run(b)
+
+
+def _verdicts(comparison) -> dict[str, str]:
+    return {f.change.figure: f.verdict for f in comparison.figures}
+
+
+def test_same_distribution_is_no_change(tmp_path: Path) -> None:
+    comparison = compare_runs(*_pair(tmp_path, 10.0), SETTINGS)
+    assert set(_verdicts(comparison).values()) == {NO_CHANGE}
+    assert comparison.exit_code == 0
+    for figure in comparison.figures:
+        assert figure.change.low <= 0.1
+        assert figure.change.high >= -0.1
+
+
+def test_fifty_percent_slower_is_a_regression(tmp_path: Path) -> None:
+    comparison = compare_runs(*_pair(tmp_path, 15.0), SETTINGS)
+    verdicts = _verdicts(comparison)
+    assert verdicts["p50"] == verdicts["p95"] == verdicts["p99"] == REGRESSION
+    assert verdicts["throughput"] == NO_CHANGE  # same answers per second
+    p50 = next(f.change for f in comparison.figures if f.change.figure == "p50")
+    assert p50.relative == pytest.approx(0.5, abs=0.08)
+    assert p50.low < p50.relative < p50.high
+    assert comparison.exit_code == 1
+    assert comparison.to_json()["verdict"] == REGRESSION
+
+
+def test_faster_is_an_improvement_and_passes(tmp_path: Path) -> None:
+    comparison = compare_runs(*_pair(tmp_path, 6.0), SETTINGS)
+    assert _verdicts(comparison)["p95"] == IMPROVEMENT
+    assert comparison.exit_code == 0
+
+
+def test_significant_but_below_the_minimum_effect_passes(tmp_path: Path) -> None:
+    """+5%: clearly measurable with 3000 samples, but under the 10% tolerance."""
+    comparison = compare_runs(*_pair(tmp_path, 10.5), SETTINGS)
+    assert comparison.exit_code == 0
+    strict = compare_runs(
+        *_pair(tmp_path, 10.5), RegressionSettings(resamples=500, min_effect_pct=2, min_effect_ms=0)
+    )
+    assert _verdicts(strict)["p50"] == REGRESSION
+
+
+def test_milliseconds_floor_keeps_sub_millisecond_changes_from_failing(tmp_path: Path) -> None:
+    """+40% of a 1 ms median is 0.4 ms: below the 1 ms minimum effect."""
+    a, b = _pair(tmp_path, 1.4, median_a=1.0)
+    assert compare_runs(a, b, SETTINGS).exit_code == 0
+    no_floor = RegressionSettings(resamples=500, min_effect_ms=0)
+    assert _verdicts(compare_runs(a, b, no_floor))["p50"] == REGRESSION
+
+
+def test_lower_throughput_is_a_regression(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", lognormal_intervals(30, 100, 10, seed=1), rate=100)
+    b = write_run(tmp_path / "b", lognormal_intervals(30, 70, 10, seed=2), rate=100)
+    verdicts = _verdicts(compare_runs(read_run(a), read_run(b), SETTINGS))
+    assert verdicts["throughput"] == REGRESSION
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"scenario": "spike"}, "scenario steady vs spike"),
+        ({"rate": 200}, "rate 100 vs 200 req/s"),
+        ({"schedule": [[10.0, 10.0, 100.0], [20.0, 100.0, 100.0]]}, "scenario shape"),
+        (
+            {"kinds": [{"name": "/customers/{id}/balance [funded USD -> 200]", "weight": 100.0}]},
+            "request mix",
+        ),
+        ({"base_url": "https://sandbox.example.com/v0.9"}, "target kind loopback vs remote"),
+    ],
+)
+def test_incomparable_runs_say_what_differs(
+    tmp_path: Path, change: dict[str, object], expected: str
+) -> None:
+    a = write_run(tmp_path / "a", lognormal_intervals(30, 100, 10, seed=1), rate=100)
+    b = write_run(tmp_path / "b", lognormal_intervals(30, 100, 10, seed=2), **change)  # type: ignore[arg-type]
+    with pytest.raises(IncomparableRunsError, match="not comparable") as caught:
+        compare_runs(read_run(a), read_run(b), SETTINGS)
+    assert expected in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_different_durations_compare_with_a_note(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", lognormal_intervals(30, 100, 10, seed=1))
+    b = write_run(tmp_path / "b", lognormal_intervals(20, 100, 10, seed=2))
+    comparison = compare_runs(read_run(a), read_run(b), SETTINGS)
+    assert any("durations differ" in note for note in comparison.notes)
+
+
+def test_too_short_runs_are_refused(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", lognormal_intervals(2, 100, 10, seed=1))
+    b = write_run(tmp_path / "b", lognormal_intervals(2, 100, 10, seed=2))
+    with pytest.raises(IncomparableRunsError, match="too short"):
+        compare_runs(read_run(a), read_run(b), SETTINGS)
+
+
+def test_runs_without_interval_histograms_are_refused(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", lognormal_intervals(10, 10, 10, seed=1), with_histograms=False)
+    with pytest.raises(RunUnreadableError, match="older harness"):
+        _ = read_run(a).intervals
+
+
+def test_not_a_run_directory(tmp_path: Path) -> None:
+    with pytest.raises(RunUnreadableError, match=r"results\.json is missing"):
+        read_run(tmp_path)
