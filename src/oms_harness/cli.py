@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "conformance": "check a target against the contract (semantic suites + schemathesis fuzz)",
     "mutants": "prove the gate kills every deliberate contract violation of the reference",
     "load": "run a Locust load scenario with honest latency and an SLO verdict",
+    "compare": "is B slower than A? compare two stored runs, or two targets interleaved (--ab)",
     "report": "render the Allure report again from existing results",
     "serve": "run the local reference implementation of the balance endpoint",
 }

@@ -56,6 +56,7 @@ _TOP_LEVEL_KEYS = {
     "expected",
     "slo",
     "load",
+    "regression",
 }
 _SLO_KEYS = {"p95_ms", "p99_ms", "error_rate", "min_rps"}
 
@@ -96,6 +97,8 @@ class TargetProfile:
     expected: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     slo: Mapping[str, float] = field(default_factory=dict)
     load: Mapping[str, Any] = field(default_factory=dict)
+    regression: Mapping[str, Any] = field(default_factory=dict)
+    """The ``[regression]`` table, validated by ``regression/settings.py``."""
     name: str = "target"
     source: Path | None = None
 
@@ -164,6 +167,7 @@ def parse_profile(raw: Mapping[str, Any], source: Path | None = None) -> TargetP
         expected=_parse_expected(raw.get("expected"), source),
         slo=_parse_slo(raw.get("slo"), source),
         load=_table(raw.get("load", {}), "load", source),
+        regression=_table(raw.get("regression", {}), "regression", source),
         name=_string(raw, "name", source) or (source.stem if source else "target"),
         source=source,
     )

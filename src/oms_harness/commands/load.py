@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from ..errors import UsageError
 from ..load import runner, safety, slo
@@ -19,8 +20,10 @@ from ..load.runner import (
     plan_run,
     run_worker,
 )
-from ..load.schedule import SCENARIOS
-from ..profile import resolve_profile
+from ..load.schedule import SCENARIOS, ArrivalSchedule
+from ..load.traffic import build_mix
+from ..profile import TargetProfile, resolve_profile
+from . import _regression
 from ._arguments import (
     add_target_arguments,
     fraction,
@@ -102,6 +105,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="judge results produced elsewhere (results.json, or a master log with the "
         "oms-harness-results line, e.g. from Kubernetes) instead of running",
     )
+    _regression.add_load_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,15 +119,22 @@ def run(args: argparse.Namespace) -> int:
         "error_rate": args.slo_error_rate,
         "min_rps": args.slo_min_rps,
     }
+    if (args.baseline or args.save_baseline) and (args.worker or args.print_container_settings):
+        raise UsageError(
+            "--baseline/--save-baseline judge a run: not with --worker or "
+            "--print-container-settings"
+        )
     if args.judge is not None:
         judged_profile = resolve_profile(args.profile, args.base_url, args.token)
-        return judge_results(
+        hook = _regression.RegressionHook(args, judged_profile)
+        judged = judge_results(
             args.judge,
             profile_slo=judged_profile.slo if judged_profile else None,
             slo_overrides=overrides,
             output_root=args.report_dir,
             base_url=judged_profile.base_url if judged_profile else "",
-        ).exit_code
+        )
+        return hook.finish(judged.report_dir, judged.exit_code)
     duration = safety.parse_duration(args.duration) if args.duration else None
     ramp_up = safety.parse_duration(args.ramp_up) if args.ramp_up else 0.0
     limits = safety.Limits(
@@ -185,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
         "distribution": distribution,
         "ramp_up": ramp_up,
     }
-    plan_run(
+    hook = _regression.RegressionHook(args, profile)  # baseline found, tolerances valid
+    schedule, _, _ = plan_run(
         profile.base_url if profile is not None else "http://127.0.0.1/",
         scenario=args.scenario,
         rate=args.rate,
@@ -199,9 +211,24 @@ def run(args: argparse.Namespace) -> int:
     )
     slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
     if profile is not None:
-        return runner.run_load(profile, **options).exit_code
+        return _run_judged(profile, options, hook, schedule)
     from ..local_target import local_reference
 
     print("load: no target given, starting the local reference", flush=True)
     with local_reference() as target:
-        return runner.run_load(target.profile, **options).exit_code
+        return _run_judged(target.profile, options, hook, schedule)
+
+
+def _run_judged(
+    profile: TargetProfile,
+    options: dict[str, Any],
+    hook: _regression.RegressionHook,
+    schedule: ArrivalSchedule,
+) -> int:
+    """The run, checked against the baseline before it starts and compared after it."""
+    planned = _regression.planned_run(
+        options["scenario"], schedule, build_mix(profile), profile.base_url
+    )
+    hook.check_planned(planned)
+    result = runner.run_load(profile, **options)
+    return hook.finish(result.report_dir, result.exit_code)

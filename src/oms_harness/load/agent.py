@@ -58,6 +58,9 @@ PLAN_JSON_ENV = "OMS_HARNESS_LOAD_PLAN_JSON"
 """The same plan inline, for containers where mounting a file is awkward."""
 TOKEN_ENV = "OMS_HARNESS_LOAD_TOKEN"
 """The bearer token travels by environment only: never on a command line, never in a file."""
+START_AT_ENV = "OMS_HARNESS_LOAD_START_AT"
+"""Epoch seconds at which the schedule starts (interleaved A/B runs: two generators start on
+the same instant, so their alternating slices line up); unset, it starts right away."""
 FINAL_MESSAGE = "oms_final"
 START_DELAY_S = 0.1
 YIELD_EVERY = 32
@@ -257,8 +260,9 @@ class Generator:
         histograms.record_many(self.lag, self.pending_lag)
         self.pending_lag.clear()  # in place: the dispatcher holds this list
 
-    def pop_closed_intervals(self) -> dict[str, list[str]]:
-        """Encoded interval histograms whose time is over (sent to the master early)."""
+    def pop_closed_intervals(self) -> dict[str, list[Any]]:
+        """Encoded interval histograms (and failure counts) whose time is over (sent to the
+        master early)."""
         self.flush(closed_only=True)
         current = int(time.time() // self.interval_s)
         closed = {}
@@ -390,8 +394,12 @@ class Generator:
         bookkeeping); ``in_flight`` is the pool.
         """
         if not self.started:
-            self.t0 = time.monotonic() + START_DELAY_S
-            self.t0_epoch = time.time() + START_DELAY_S
+            delay = START_DELAY_S
+            start_at = os.environ.get(START_AT_ENV)
+            if start_at:  # never in the past: a late start shows as a start time off the plan
+                delay = max(float(start_at) - time.time(), START_DELAY_S)
+            self.t0 = time.monotonic() + delay
+            self.t0_epoch = time.time() + delay
             self.cpu_start = time.process_time()
             self.started = True
             self.locust_environment = _direct_stats(user.environment)

@@ -41,6 +41,7 @@ from .schedule import SCENARIOS, ArrivalSchedule
 from .slo import SloVerdict
 from .traffic import RequestKind, build_mix
 
+START_AT_ENV = "OMS_HARNESS_LOAD_START_AT"
 PLAN_ENV = "OMS_HARNESS_LOAD_PLAN"
 PLAN_JSON_ENV = "OMS_HARNESS_LOAD_PLAN_JSON"
 TOKEN_ENV = "OMS_HARNESS_LOAD_TOKEN"
@@ -104,6 +105,11 @@ def _report_dir(root: Path, scenario: str) -> Path:
     raise UsageError(f"cannot create a report directory under {root}")  # pragma: no cover
 
 
+def interval_seconds(duration: float) -> float:
+    """Length of the per-interval histograms: 1 s, or longer so a run has at most ~300."""
+    return max(1.0, round(duration / 300))
+
+
 def default_users(peak_rps: float, processes: int) -> int:
     return min(
         max(MIN_USERS, math.ceil(peak_rps * CONCURRENCY_SECONDS), processes), safety.MAX_USERS
@@ -131,6 +137,7 @@ def locust_env(
     env.update({PLAN_ENV: str(plan_path), TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"})
     env.update(secrets or {})
     env.pop(SHAPE_ENV, None)
+    env.pop(START_AT_ENV, None)
     if shaped:
         env[SHAPE_ENV] = "1"
     return env
@@ -229,8 +236,11 @@ def plan_run(
     limits: safety.Limits | None = None,
     distribution: Distribution | None = None,
     ramp_up: float = 0.0,
+    schedule: ArrivalSchedule | None = None,
 ) -> tuple[ArrivalSchedule, int, int]:
-    """Validate a run before anything starts: (schedule, in-flight cap, generator processes)."""
+    """Validate a run before anything starts: (schedule, in-flight cap, generator processes).
+
+    ``schedule`` replaces the scenario's own shape (interleaved A/B runs)."""
     safety.check_target(base_url, allow_production=allow_production)
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
@@ -238,7 +248,8 @@ def plan_run(
     dist = distribution or Distribution()
     workers = dist.expect_workers if dist.mode == "master" else processes
     try:
-        schedule = SCENARIOS[scenario].schedule(rate, duration, ramp_up)
+        if schedule is None:
+            schedule = SCENARIOS[scenario].schedule(rate, duration, ramp_up)
     except ValueError as exc:
         raise UsageError(f"scenario {scenario}: {exc}") from None
     in_flight = users if users is not None else default_users(schedule.peak_rps, workers)
@@ -273,8 +284,13 @@ def run_load(
     drain_s: float = DRAIN_S,
     timeout_s: float = TIMEOUT_S,
     ramp_up: float = 0.0,
+    schedule: ArrivalSchedule | None = None,
+    start_at: float | None = None,
 ) -> LoadResult:
-    """Run ``scenario`` against ``profile`` and judge it (see the module docstring)."""
+    """Run ``scenario`` against ``profile`` and judge it (see the module docstring).
+
+    ``schedule`` replaces the scenario's shape and ``start_at`` (epoch seconds) delays its
+    start to that instant: both for interleaved A/B runs (``regression/interleave.py``)."""
     dist = distribution or Distribution()
     schedule, in_flight, workers = plan_run(
         profile.base_url,
@@ -287,6 +303,7 @@ def run_load(
         limits=limits,
         distribution=dist,
         ramp_up=ramp_up,
+        schedule=schedule,
     )
     kinds = build_mix(profile)
     limits_in_force = slo.resolve(profile.slo, slo_overrides, schedule.mean_rps)
@@ -302,7 +319,7 @@ def run_load(
     results_path = report_dir / RESULTS_FILE
     plan_path = report_dir / "plan.json"
     write_plan(plan_path, kinds, results_path)
-    interval_s = max(1.0, round(schedule.duration / 300))
+    interval_s = interval_seconds(schedule.duration)
     backstop = schedule.duration + drain_s + BACKSTOP_MARGIN_S
     shaped = scenario in SHAPED_SCENARIOS
     command = [
@@ -366,9 +383,12 @@ def run_load(
         )
     log_path = report_dir / "locust.log"
     allowance = STARTUP_ALLOWANCE_S + (3600.0 if dist.mode == "master" else 0.0)
+    env = locust_env(plan_path, token, shaped=shaped, secrets=secrets)
+    if start_at is not None:
+        env[START_AT_ENV] = repr(start_at)
     _run_subprocess(
         command,
-        locust_env(plan_path, token, shaped=shaped, secrets=secrets),
+        env,
         report_dir,
         log_path,
         backstop + allowance,
@@ -661,9 +681,7 @@ def container_settings(
         "--only-summary",
         "--exit-code-on-error",
         "0",
-        *_oms_args(
-            schedule, in_flight, max(1.0, round(schedule.duration / 300)), DRAIN_S, TIMEOUT_S
-        ),
+        *_oms_args(schedule, in_flight, interval_seconds(schedule.duration), DRAIN_S, TIMEOUT_S),
     ]
     return {
         PLAN_JSON_ENV: json.dumps(plan, separators=(",", ":")),

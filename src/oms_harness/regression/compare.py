@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import HarnessError
 from ..exit_codes import ExitCode
+from ..load.schedule import ArrivalSchedule
 from .runs import StoredRun
 from .settings import RegressionSettings
 from .stats import (
@@ -31,6 +32,23 @@ REGRESSION = "regression"
 IMPROVEMENT = "improvement"
 NO_CHANGE = "no significant change"
 SHAPE_TOLERANCE = 1e-6
+
+
+class RunShape(Protocol):
+    """What comparability is judged on: a stored run, or a run about to start."""
+
+    @property
+    def label(self) -> str: ...
+    @property
+    def scenario(self) -> str: ...
+    @property
+    def schedule(self) -> ArrivalSchedule: ...
+    @property
+    def mix(self) -> Mapping[str, float]: ...
+    @property
+    def target_kind(self) -> str: ...
+    @property
+    def interval_s(self) -> float: ...
 
 
 class IncomparableRunsError(HarnessError):
@@ -81,6 +99,8 @@ class Comparison:
     blocks: tuple[int, int]
     settings: RegressionSettings
     notes: tuple[str, ...] = ()
+    unit: str = "interval"
+    """What a block is made of: one-second intervals, or pairs of A/B slices."""
 
     @property
     def regressed(self) -> bool:
@@ -106,7 +126,8 @@ class Comparison:
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "figures": [f.to_json() for f in self.figures],
-            "block_intervals": self.block_intervals,
+            "block_length": self.block_intervals,
+            "block_unit": self.unit,
             "blocks": list(self.blocks),
             "tolerance": {
                 "min_effect_pct": self.settings.min_effect_pct,
@@ -121,7 +142,7 @@ class Comparison:
         head = (
             f"regression check ({self.mode}): A = {self.a}, B = {self.b}; "
             f"{self.settings.confidence:.0%} intervals, blocks of {self.block_intervals} "
-            f"interval(s) ({self.blocks[0]} vs {self.blocks[1]} blocks); minimum effect "
+            f"{self.unit}(s) ({self.blocks[0]} vs {self.blocks[1]} blocks); minimum effect "
             f"{self.settings.min_effect_pct:g}% and {self.settings.min_effect_ms:g} ms"
         )
         lines = [head, *(f"  {f.line}" for f in self.figures)]
@@ -134,7 +155,7 @@ def _round(value: float) -> float | None:
     return round(value, 4) if math.isfinite(value) else None
 
 
-def _shape(run: StoredRun) -> list[tuple[float, float, float]]:
+def _shape(run: RunShape) -> list[tuple[float, float, float]]:
     """Stages as (share of the duration, start, end as shares of the peak rate)."""
     schedule = run.schedule
     total, peak = schedule.duration, schedule.peak_rps
@@ -147,14 +168,18 @@ def _close(x: Sequence[float], y: Sequence[float]) -> bool:
     )
 
 
-def differences(a: StoredRun, b: StoredRun) -> list[str]:
-    """What makes two runs incomparable (empty: comparable). Durations may differ."""
+def differences(a: RunShape, b: RunShape, *, shape: bool = True) -> list[str]:
+    """What makes two runs incomparable (empty: comparable). Durations may differ.
+
+    ``shape=False``: the halves of one interleaved run, whose schedules are complementary
+    by construction."""
     found = []
     if a.scenario != b.scenario:
         found.append(f"scenario {a.scenario} vs {b.scenario}")
     shape_a, shape_b = _shape(a), _shape(b)
-    if len(shape_a) != len(shape_b) or not all(
-        _close(x, y) for x, y in zip(shape_a, shape_b, strict=False)
+    if shape and (
+        len(shape_a) != len(shape_b)
+        or not all(_close(x, y) for x, y in zip(shape_a, shape_b, strict=False))
     ):
         found.append(f"scenario shape {a.schedule.to_json()} vs {b.schedule.to_json()}")
     peak_a, peak_b = a.schedule.peak_rps, b.schedule.peak_rps
@@ -164,7 +189,7 @@ def differences(a: StoredRun, b: StoredRun) -> list[str]:
         found.append(f"request mix {_mix_text(a.mix, b.mix)}")
     if a.target_kind != b.target_kind:
         found.append(f"target kind {a.target_kind} vs {b.target_kind}")
-    if a.interval_s != b.interval_s:
+    if a.interval_s and b.interval_s and a.interval_s != b.interval_s:
         found.append(f"interval length {a.interval_s:g} s vs {b.interval_s:g} s")
     return found
 
@@ -178,8 +203,8 @@ def _mix_text(a: Mapping[str, float], b: Mapping[str, float]) -> str:
     return "(weights differ: " + ", ".join(f"{k} {a[k]:g} vs {b[k]:g}" for k in changed) + ")"
 
 
-def check_comparable(a: StoredRun, b: StoredRun) -> None:
-    found = differences(a, b)
+def check_comparable(a: RunShape, b: RunShape, *, shape: bool = True) -> None:
+    found = differences(a, b, shape=shape)
     if found:
         raise IncomparableRunsError(
             f"runs not comparable ({a.label} vs {b.label}): " + "; ".join(found)

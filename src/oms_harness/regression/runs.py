@@ -30,6 +30,8 @@ from ..load.summary import SUMMARY_FILE
 PLAN_FILE = "plan.json"
 META_FILE = "baseline.json"
 """Written by ``--save-baseline``: versions, target kind and machine facts."""
+EDGE_S = 0.01
+"""An interval that starts this little before the schedule (timer granularity) is inside."""
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
@@ -106,9 +108,9 @@ class StoredRun:
         for row in sorted(rows, key=lambda r: int(r["interval"])):
             number = int(row["interval"])
             begin = number * step - start  # seconds into the schedule
-            if begin < -1e-6 or begin + step > schedule.duration + 1e-6:
+            if begin < -EDGE_S or begin + step > schedule.duration + EDGE_S:
                 continue
-            if not _active(schedule, begin, begin + step):
+            if not _active(schedule, max(begin, 0.0), begin + step):
                 continue
             hist = histograms.decode(row["corrected_hdr"])
             counts = np.asarray(hist.counts[: hist.counts_len], dtype=np.int64)

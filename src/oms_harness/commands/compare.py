@@ -1,0 +1,125 @@
+"""`oms-harness compare`: is B slower than A? Two stored runs, or an interleaved A/B run.
+
+``compare RUN_A RUN_B`` reads two run or baseline directories (or baseline names);
+``compare --ab PROFILE_A PROFILE_B`` loads both targets in alternating slices of one run.
+Exit codes: 0 no regression beyond the tolerance; 1 a regression; 2 usage error or runs not
+comparable (the message says what differs); 3 a target unreachable (--ab); 4 a run invalid
+(generator-bound, or the two generators did not start together).
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..errors import UsageError
+from ..exit_codes import ExitCode
+from ..load import safety
+from ..load.schedule import SCENARIOS
+from ..profile import load_profile
+from ..regression import baseline
+from ..regression.compare import compare_runs
+from ..regression.interleave import DEFAULT_SLICE_S, run_interleaved
+from ..report import regression as report
+from . import _regression
+from ._arguments import positive_float, positive_int
+
+DEFAULT_ROOT = Path("reports/compare")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "runs",
+        nargs=2,
+        metavar="A B",
+        help="baseline names or run directories (with --ab: two target profiles, A first)",
+    )
+    parser.add_argument(
+        "--ab",
+        action="store_true",
+        help="load both profiles in alternating slices of one run and compare them",
+    )
+    parser.add_argument(
+        "--report-dir",
+        type=Path,
+        default=DEFAULT_ROOT,
+        metavar="DIR",
+        help=f"outputs go to DIR/<timestamp>/ (default {DEFAULT_ROOT})",
+    )
+    _regression.add_tolerance_arguments(parser)
+    ab = parser.add_argument_group("interleaved A/B run (--ab)")
+    ab.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default="steady",
+        help="load shape, shared by both targets (default steady)",
+    )
+    ab.add_argument("--rate", type=positive_float, metavar="RPS", help="(peak) arrival rate")
+    ab.add_argument("--duration", metavar="60s", help="the whole run: each target gets half")
+    ab.add_argument(
+        "--slice",
+        metavar="2s",
+        default=f"{DEFAULT_SLICE_S:g}s",
+        help=f"length of one target's turn (default {DEFAULT_SLICE_S:g}s)",
+    )
+    ab.add_argument("--users", type=positive_int, metavar="N", help="max in flight, per target")
+    ab.add_argument("--processes", type=positive_int, default=1, metavar="N")
+    ab.add_argument("--allow-production", action="store_true")
+
+
+def _output_dir(root: Path) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for attempt in range(100):
+        candidate = root / (stamp + (f"-{attempt}" if attempt else ""))
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise UsageError(f"cannot create {candidate}: {exc}") from None
+        return candidate
+    raise UsageError(f"cannot create an output directory under {root}")  # pragma: no cover
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.ab:
+        return _run_ab(args)
+    settings = _regression.settings_from(args, None)
+    a = baseline.resolve(args.runs[0], args.baseline_dir)
+    b = baseline.resolve(args.runs[1], args.baseline_dir)
+    comparison = compare_runs(a, b, settings)
+    out = _output_dir(args.report_dir)
+    report.write_outputs(out, comparison, a, b)
+    print(comparison.format())
+    print(f"  outputs: {out}")
+    return comparison.exit_code
+
+
+def _run_ab(args: argparse.Namespace) -> int:
+    profiles = (load_profile(Path(args.runs[0])), load_profile(Path(args.runs[1])))
+    settings = _regression.settings_from(args, profiles[0])
+    out = _output_dir(args.report_dir)
+    done = run_interleaved(
+        profiles,
+        scenario=args.scenario,
+        rate=args.rate,
+        duration=safety.parse_duration(args.duration) if args.duration else None,
+        slice_s=safety.parse_duration(args.slice),
+        settings=settings,
+        output_root=out,
+        run_options={
+            "users": args.users,
+            "processes": args.processes,
+            "allow_production": args.allow_production,
+        },
+    )
+    for letter, run, code in zip("AB", (done.a, done.b), done.exit_codes, strict=True):
+        print(f"  {letter}: {run.path} (load exit {code})")
+        if code == ExitCode.RESULT_INVALID:
+            print(f"  run {letter} is invalid (generator-bound): not compared", flush=True)
+            return int(ExitCode.RESULT_INVALID)
+    report.write_outputs(out, done.comparison, done.a, done.b)
+    print(done.comparison.format())
+    print(f"  outputs: {out}")
+    return done.comparison.exit_code

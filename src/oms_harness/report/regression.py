@@ -1,0 +1,137 @@
+"""A regression comparison (and a drift verdict) as report material.
+
+One Allure result per compared figure (p50, p95, p99, throughput) with both values and the
+interval as parameters and the comparison JSON and PNG attached; a Markdown section for
+``summary.md`` (or a job summary); ``comparison.json`` beside them. Kept apart from the
+gate's own writers so the regression work touches them only through a small hook.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..regression import plot
+from ..regression.compare import IMPROVEMENT, REGRESSION, Comparison
+from ..regression.drift import DriftVerdict
+from ..regression.runs import StoredRun
+from .allure import _attach, write_result
+
+COMPARISON_FILE = "comparison.json"
+PLOT_FILE = "regression.png"
+MARKDOWN_FILE = "regression.md"
+ALLURE_DIR = "allure-results"
+EPIC = "Load"
+FEATURE = "Regression vs baseline"
+
+
+def _status(verdict: str) -> str:
+    return "failed" if verdict == REGRESSION else "passed"
+
+
+def write_allure(
+    results_dir: Path, comparison: Comparison, attachments: Sequence[Path] = ()
+) -> list[Path]:
+    """One result per figure; a regression fails, no change and improvement pass."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    shared = [a for a in (_attach(results_dir, p, p.name) for p in attachments) if a]
+    written = []
+    for figure in comparison.figures:
+        c = figure.change
+        interval = f"[{c.low * 100:+.1f}%, {c.high * 100:+.1f}%]"
+        message = (
+            f"{c.figure}: {c.a:.3f} -> {c.b:.3f} {c.unit} ({c.relative * 100:+.1f}%, "
+            f"{c.confidence:.0%} interval {interval}): {figure.verdict} ({figure.reason})"
+        )
+        written.append(
+            write_result(
+                results_dir,
+                full_name=f"oms_harness.regression.{comparison.mode}.{c.figure}",
+                name=f"Regression check {c.figure} ({comparison.mode})",
+                status=_status(figure.verdict),
+                message=message,
+                labels=[
+                    ("epic", EPIC),
+                    ("feature", FEATURE),
+                    ("story", c.figure),
+                    ("severity", "critical"),
+                    ("parentSuite", "oms-harness"),
+                    ("suite", "regression"),
+                    ("framework", "oms-harness"),
+                ],
+                parameters=[
+                    ("A (baseline)", f"{c.a:.3f} {c.unit}"),
+                    ("B (candidate)", f"{c.b:.3f} {c.unit}"),
+                    ("change", f"{c.relative * 100:+.2f}%"),
+                    (f"{c.confidence:.0%} interval", interval),
+                    ("method", c.method),
+                    ("A run", comparison.a),
+                    ("B run", comparison.b),
+                    (
+                        "minimum effect",
+                        f"{comparison.settings.min_effect_pct:g}% and "
+                        f"{comparison.settings.min_effect_ms:g} ms",
+                    ),
+                ],
+                attachments=shared,
+                description=(
+                    "Change of the corrected-latency percentile (or throughput) from A to B, "
+                    "with a block-bootstrap confidence interval over the measured intervals."
+                ),
+            )
+        )
+    return written
+
+
+def markdown(comparison: Comparison | None, drift: DriftVerdict | None = None) -> str:
+    """The ``summary.md`` section."""
+    lines = ["## Regression check", ""]
+    if comparison is not None:
+        icon = {REGRESSION: "❌", IMPROVEMENT: "✅"}.get(comparison.verdict, "✅")
+        lines += [
+            f"{icon} **{comparison.verdict}** ({comparison.mode}): A = `{comparison.a}`, "
+            f"B = `{comparison.b}`; minimum effect {comparison.settings.min_effect_pct:g}% "
+            f"and {comparison.settings.min_effect_ms:g} ms, "
+            f"{comparison.settings.confidence:.0%} intervals",
+            "",
+            "| figure | A | B | change | interval | verdict |",
+            "| --- | ---: | ---: | ---: | --- | --- |",
+        ]
+        for figure in comparison.figures:
+            c = figure.change
+            lines.append(
+                f"| {c.figure} | {c.a:.3f} {c.unit} | {c.b:.3f} {c.unit} | "
+                f"{c.relative * 100:+.1f}% | [{c.low * 100:+.1f}%, {c.high * 100:+.1f}%] | "
+                f"{figure.verdict} |"
+            )
+        lines += [f"\n_{note}_" for note in comparison.notes]
+    if drift is not None:
+        lines += ["", f"**Drift**: {drift.verdict} ({drift.reason})"]
+        for t in drift.trends:
+            lines.append(f"* {t.series}: {t.reason}")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(
+    directory: Path, comparison: Comparison, a: StoredRun, b: StoredRun
+) -> dict[str, str]:
+    """comparison.json, regression.png, regression.md and allure-results/ in ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    document: dict[str, Any] = comparison.to_json()
+    json_path = directory / COMPARISON_FILE
+    json_path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    outputs = {"comparison": COMPARISON_FILE}
+    png: Path | None = directory / PLOT_FILE
+    try:
+        plot.render(png, comparison, a, b)  # type: ignore[arg-type]
+        outputs["plot"] = PLOT_FILE
+    except (OSError, ValueError) as exc:  # a plot is a convenience, never the verdict
+        print(f"  (no regression plot: {type(exc).__name__}: {exc})", flush=True)
+        png = None
+    (directory / MARKDOWN_FILE).write_text(markdown(comparison), encoding="utf-8")
+    outputs["markdown"] = MARKDOWN_FILE
+    write_allure(directory / ALLURE_DIR, comparison, [json_path, *([png] if png else [])])
+    outputs["allure_results"] = ALLURE_DIR
+    return outputs
