@@ -131,11 +131,14 @@ def compare_interleaved(
                 )
     units_a, units_b = slice_units(a, slice_s), slice_units(b, slice_s)
     pairs = [(units_a[k], units_b[k + 1]) for k in sorted(units_a) if k + 1 in units_b]
-    if not pairs:
-        raise TooLittleDataError("no pair of slices was measured")
     series_a = [p[0] for p in pairs]
     series_b = [p[1] for p in pairs]
     try:
+        if not pairs:
+            raise TooLittleDataError(
+                f"no pair of slices was measured ({len(units_a)} slices of A, "
+                f"{len(units_b)} of B)"
+            )
         length = choose_block_length(series_a, series_b, interval_s=slice_s)
         blocks_a = make_blocks(series_a, length, slice_s)
         blocks_b = make_blocks(series_b, length, slice_s)
