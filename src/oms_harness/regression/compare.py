@@ -20,6 +20,7 @@ from ..load.schedule import ArrivalSchedule
 from .runs import StoredRun
 from .settings import RegressionSettings
 from .stats import (
+    PERCENTILE_FIGURES,
     THROUGHPUT,
     Change,
     TooLittleDataError,
@@ -31,6 +32,13 @@ from .stats import (
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"
 NO_CHANGE = "no significant change"
+NOT_JUDGED = "not judged"
+MIN_TAIL_SAMPLES = 20
+"""A percentile is judged only with at least this many answers beyond it in each run: the
+bootstrap of an extreme quantile from a handful of tail values is too narrow (measured on
+identical synthetic runs of 1000 answers: p99, 10 values beyond it, came out significant in
+9% of pairs at a nominal 5%; p95 and p50 in 4-6%)."""
+LEVELS = dict(PERCENTILE_FIGURES)
 SHAPE_TOLERANCE = 1e-6
 
 
@@ -75,6 +83,7 @@ class FigureVerdict:
             "ci_pct": [_round(c.low * 100), _round(c.high * 100)],
             "confidence": c.confidence,
             "method": c.method,
+            "samples": list(c.samples),
             "verdict": self.verdict,
             "reason": self.reason,
         }
@@ -213,8 +222,19 @@ def check_comparable(a: RunShape, b: RunShape, *, shape: bool = True) -> None:
 
 def judge(change: Change, settings: RegressionSettings) -> FigureVerdict:
     """One figure's verdict (see the module docstring)."""
+    level = LEVELS.get(change.figure)
+    if level is not None:
+        tail = min(change.samples) * (1 - level / 100)
+        if tail < MIN_TAIL_SAMPLES:
+            needed = math.ceil(MIN_TAIL_SAMPLES / (1 - level / 100))
+            return FigureVerdict(
+                change,
+                NOT_JUDGED,
+                f"too few answers to judge {change.figure}: {min(change.samples)} in a run, "
+                f"{needed} needed ({MIN_TAIL_SAMPLES} beyond it)",
+            )
     if not all(math.isfinite(x) for x in (change.relative, change.low, change.high)):
-        return FigureVerdict(change, NO_CHANGE, "no interval could be computed")
+        return FigureVerdict(change, NOT_JUDGED, "no interval could be computed")
     worse_is_up = change.figure != THROUGHPUT
     worse = change.relative > 0 if worse_is_up else change.relative < 0
     significant = change.low > 0 or change.high < 0

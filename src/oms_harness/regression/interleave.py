@@ -136,8 +136,7 @@ def compare_interleaved(
     try:
         if not pairs:
             raise TooLittleDataError(
-                f"no pair of slices was measured ({len(units_a)} slices of A, "
-                f"{len(units_b)} of B)"
+                f"no pair of slices was measured ({len(units_a)} slices of A, {len(units_b)} of B)"
             )
         length = choose_block_length(series_a, series_b, interval_s=slice_s)
         blocks_a = make_blocks(series_a, length, slice_s)

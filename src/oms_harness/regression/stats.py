@@ -21,6 +21,7 @@ Method (documented in load/README.md, "Regression verdicts"):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -74,6 +75,8 @@ class Change:
     """Confidence interval of ``relative``."""
     confidence: float
     method: str
+    samples: tuple[int, int] = (0, 0)
+    """Answers behind the figure in A and in B."""
 
     @property
     def difference(self) -> float:
@@ -248,6 +251,7 @@ def compare_blocks(
     """p50, p95, p99 and throughput, each with its interval."""
     if paired and a.size != b.size:
         raise TooLittleDataError(f"paired blocks differ in number: {a.size} vs {b.size}")
+    samples = (int(a.counts.sum()), int(b.counts.sum()))
     options = {"paired": paired, "confidence": confidence, "resamples": resamples}
     changes = [
         compare_figure(
@@ -272,4 +276,4 @@ def compare_blocks(
             **options,  # type: ignore[arg-type]
         )
     )
-    return changes
+    return [dataclasses.replace(c, samples=samples) for c in changes]

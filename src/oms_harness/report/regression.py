@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..regression import plot
-from ..regression.compare import IMPROVEMENT, REGRESSION, Comparison
+from ..regression.compare import IMPROVEMENT, NOT_JUDGED, REGRESSION, Comparison
 from ..regression.drift import DriftVerdict
 from ..regression.runs import StoredRun
 from .allure import _attach, write_result
@@ -28,7 +28,7 @@ FEATURE = "Regression vs baseline"
 
 
 def _status(verdict: str) -> str:
-    return "failed" if verdict == REGRESSION else "passed"
+    return {REGRESSION: "failed", NOT_JUDGED: "skipped"}.get(verdict, "passed")
 
 
 def write_allure(
