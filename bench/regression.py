@@ -37,7 +37,7 @@ from scipy.stats import binomtest
 from oms_harness.errors import HarnessError
 from oms_harness.load import runner
 from oms_harness.local_target import local_reference
-from oms_harness.regression.compare import compare_runs
+from oms_harness.regression.compare import REGRESSION, Comparison, compare_runs
 from oms_harness.regression.interleave import run_interleaved
 from oms_harness.regression.runs import read_run
 from oms_harness.regression.settings import RegressionSettings
@@ -59,7 +59,7 @@ def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> str:
         if result.exit_code == 4:
             return "invalid"
         runs.append(read_run(result.report_dir))
-    return compare_runs(runs[0], runs[1], settings).verdict
+    return describe(compare_runs(runs[0], runs[1], settings))
 
 
 def interleaved(a, b, seconds: float, rate: float, root: Path, settings) -> str:
@@ -76,7 +76,13 @@ def interleaved(a, b, seconds: float, rate: float, root: Path, settings) -> str:
     )
     if 4 in done.exit_codes:
         return "invalid"
-    return done.comparison.verdict
+    return describe(done.comparison)
+
+
+def describe(comparison: Comparison) -> str:
+    """The verdict, and which figures regressed (for the record)."""
+    regressed = [f.change.figure for f in comparison.figures if f.verdict == REGRESSION]
+    return f"regression ({', '.join(regressed)})" if regressed else comparison.verdict
 
 
 def rate_line(hits: int, n: int) -> str:
@@ -109,6 +115,7 @@ def main() -> int:
     settings = RegressionSettings()
     root = Path(tempfile.mkdtemp(prefix="bench-regression-"))
     outcomes: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in KINDS}
+    details: list[dict[str, object]] = []
     started = time.monotonic()
     try:
         with servers(args.latency_ms, args.effect) as (base, twin, candidate):
@@ -124,7 +131,10 @@ def main() -> int:
                     except HarnessError as exc:  # counted apart, like an invalid run
                         print(f"  not judged: {exc}", flush=True)
                         verdict = "invalid"
-                    outcomes[(mode, change)][verdict] += 1
+                    outcomes[(mode, change)][verdict.split(" (")[0]] += 1
+                    details.append(
+                        {"pair": pair, "mode": mode, "change": change, "verdict": verdict}
+                    )
                     print(
                         f"[{time.monotonic() - started:6.0f} s] pair {pair + 1}/{args.pairs} "
                         f"{mode:<11} {change:<6}: {verdict}",
@@ -152,7 +162,13 @@ def main() -> int:
         )
     if args.json:
         args.json.write_text(
-            json.dumps({f"{m} {c}": dict(v) for (m, c), v in outcomes.items()}, indent=2)
+            json.dumps(
+                {
+                    "totals": {f"{m} {c}": dict(v) for (m, c), v in outcomes.items()},
+                    "pairs": details,
+                },
+                indent=2,
+            )
         )
     return 0
 

@@ -485,3 +485,52 @@ def test_default_is_not_allowed_in_production(
 ) -> None:
     assert gate(profile, tmp_path) == 0
     assert runners.load_kwargs["allow_production"] is False
+
+
+def _synthetic_smoke(path: Path, profile: Path, median_ms: float, seed: int) -> Path:
+    """A stored smoke run (8 s at 50 req/s) with the profile's request mix."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "regression"))
+    from runfactory import lognormal_intervals, write_run
+
+    from oms_harness.load.traffic import build_mix
+    from oms_harness.profile import load_profile
+
+    kinds = [k.to_json() for k in build_mix(load_profile(profile))]
+    intervals = lognormal_intervals(8, 50, median_ms, seed=seed)
+    return write_run(path, intervals, scenario="smoke", rate=50, kinds=kinds)
+
+
+def test_baseline_comparison_joins_the_gate_verdict(
+    runners: Runners, profile: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    baseline = _synthetic_smoke(tmp_path / "baseline", profile, 5.0, seed=1)
+
+    def slower_load(profile_: Any, **kwargs: Any) -> Load:
+        runners.calls.append("load")
+        run_dir = _synthetic_smoke(Path(kwargs["output_root"]) / "smoke-x", profile, 15.0, 2)
+        slos = [Slo("p95_ms", 250.0, 20.0, True, "ms")]
+        return Load(0, run_dir, run_dir / "summary.json", None, slos)
+
+    import oms_harness.load.runner as load_runner
+
+    monkeypatch.setattr(load_runner, "run_load", slower_load)
+    assert gate(profile, tmp_path, "--baseline", str(baseline)) == 1
+    summary = _summary(tmp_path)
+    assert "## Regression check" in summary
+    assert "| p50 |" in summary
+    results = [
+        json.loads(p.read_text()) for p in (tmp_path / "r" / "allure-results").glob("*-result.json")
+    ]
+    by_name = {r["name"]: r["status"] for r in results}
+    assert by_name["Regression check p50 (sequential)"] == "failed"
+    assert by_name["Regression check throughput (sequential)"] == "passed"
+
+
+def test_missing_baseline_stops_the_gate_before_any_request(
+    runners: Runners, profile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert gate(profile, tmp_path, "--baseline", "nope", "--baseline-dir", str(tmp_path)) == 2
+    assert "no baseline or run directory 'nope'" in capsys.readouterr().err
+    assert runners.calls == []

@@ -21,7 +21,12 @@ from ..load.schedule import ArrivalSchedule
 from ..load.summary import SUMMARY_FILE
 from ..profile import TargetProfile
 from ..regression import baseline, drift
-from ..regression.compare import IncomparableRunsError, check_comparable, compare_runs
+from ..regression.compare import (
+    Comparison,
+    IncomparableRunsError,
+    check_comparable,
+    compare_runs,
+)
 from ..regression.runs import StoredRun, read_run, target_kind
 from ..regression.settings import RegressionSettings
 from ..report import regression as report
@@ -117,6 +122,11 @@ class RegressionHook:
         self.baseline: StoredRun | None = (
             baseline.resolve(args.baseline, self.root) if args.baseline else None
         )
+        self.requested = bool(self.baseline or self.save_as or self.settings.drift_slo)
+        """Whether the user asked for anything beyond the drift verdict of a long run."""
+        self.comparison: Comparison | None = None
+        self.drift: drift.DriftVerdict | None = None
+        self.outputs_dir: Path | None = None
 
     def check_planned(self, planned: PlannedRun) -> None:
         """Exit 2 before any load when the baseline measured something else."""
@@ -138,7 +148,7 @@ class RegressionHook:
             if self.save_as:
                 print(f"  baseline {self.save_as!r} NOT saved: {reason}", flush=True)
             return code
-        verdict = drift.assess(run, self.settings)
+        verdict = self.drift = drift.assess(run, self.settings)
         summary["drift"] = verdict.to_json()
         if verdict.assessed:
             print(verdict.format(), flush=True)
@@ -185,7 +195,9 @@ class RegressionHook:
             summary["regression"] = {"verdict": "not comparable", "reason": str(exc)}
             print(f"  regression: {exc}", flush=True)
             return max(code, int(ExitCode.USAGE)) if code != ExitCode.FAILED else code
-        outputs = report.write_outputs(report_dir / REGRESSION_DIR, comparison, self.baseline, run)
+        self.comparison = comparison
+        self.outputs_dir = report_dir / REGRESSION_DIR
+        outputs = report.write_outputs(self.outputs_dir, comparison, self.baseline, run)
         summary["regression"] = {
             **comparison.to_json(),
             "outputs": {k: f"{REGRESSION_DIR}/{v}" for k, v in outputs.items()},
@@ -196,6 +208,28 @@ class RegressionHook:
                 summary["verdict"] = "regression"
             return max(code, int(ExitCode.FAILED)) if code != ExitCode.USAGE else code
         return code
+
+    def check_scenario(self, scenario: str, profile: TargetProfile) -> None:
+        """The pre-run check for a scenario at its default shape (the gate's load smoke)."""
+        from ..load.schedule import SCENARIOS
+        from ..load.traffic import build_mix
+
+        schedule = SCENARIOS[scenario].schedule()
+        self.check_planned(planned_run(scenario, schedule, build_mix(profile), profile.base_url))
+
+    def write_allure(self, results_dir: Path) -> None:
+        """The comparison's results beside the gate's own (one per figure)."""
+        if self.comparison is not None and self.outputs_dir is not None:
+            attachments = [self.outputs_dir / report.COMPARISON_FILE]
+            attachments += [p for p in [self.outputs_dir / report.PLOT_FILE] if p.exists()]
+            report.write_allure(results_dir, self.comparison, attachments)
+
+    def append_markdown(self, summary_md: Path) -> None:
+        """The regression section at the end of the gate's ``summary.md``."""
+        if self.comparison is None and (self.drift is None or not self.drift.assessed):
+            return
+        with summary_md.open("a", encoding="utf-8") as out:
+            out.write("\n" + report.markdown(self.comparison, self.drift))
 
 
 def planned_run(

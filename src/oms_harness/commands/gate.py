@@ -37,6 +37,7 @@ from ..report.render import RenderError, render_report
 from ..report.secrets import Secrets, embedded_leaks, profile_secrets, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
+from . import _regression
 from ._arguments import add_fuzz_arguments, add_target_arguments
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -68,6 +69,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quiet", action="store_true", help="phase lines and the verdict only, no runner output"
     )
+    _regression.add_load_arguments(parser)
 
 
 class _Progress:
@@ -100,6 +102,11 @@ def run(args: argparse.Namespace) -> int:
         from ..load.safety import check_target
 
         check_target(profile.base_url, allow_production=args.allow_production)
+    regression = _regression.RegressionHook(args, profile)  # a missing baseline: exit 2 now
+    if regression.requested and args.skip_load:
+        raise UsageError(
+            "--baseline/--save-baseline/--drift-slo judge the load: not with --skip-load"
+        )
     report_dir = prepare_report_dir(args.report_dir)
     before = snapshot(report_dir)
     progress = _Progress()
@@ -110,7 +117,10 @@ def run(args: argparse.Namespace) -> int:
             progress("target", "starting the embedded local reference")
             target = stack.enter_context(local_reference())
             profile = target.profile
-        return _Gate(args, profile, progress, report_dir, before).run()
+        engaged = regression.requested or args.load_scenario == "soak"
+        gate = _Gate(args, profile, progress, report_dir, before)
+        gate.regression = regression if engaged else None
+        return gate.run()
 
 
 def prepare_report_dir(path: Path) -> Path:
@@ -149,6 +159,8 @@ class _Gate:
         self.target = public_url(profile.base_url)
         self.phase = "preflight"
         self.token: str | None = None
+        self.regression: _regression.RegressionHook | None = None
+        """Baseline comparison, baseline saving and drift around the load run, if asked."""
 
     def run(self) -> int:
         self.progress("target", self.target)
@@ -234,6 +246,8 @@ class _Gate:
         self.phase = "load"
         scenario = self.args.load_scenario
         self.progress("load", f"scenario {scenario}")
+        if self.regression is not None:
+            self.regression.check_scenario(scenario, self.profile)
         result = run_load(
             self.profile,
             scenario=scenario,
@@ -243,6 +257,9 @@ class _Gate:
             token=None if self.profile.credentials.uses_client_credentials else self.token,
             allow_production=self.args.allow_production,
         )
+        if self.regression is not None:
+            code = self.regression.finish(result.report_dir, result.exit_code)
+            result = replace(result, exit_code=code)
         facts = from_load(result, scenario)
         breached = [s.name for s in facts.slos if not s.passed]
         self.progress(
@@ -253,6 +270,8 @@ class _Gate:
             + f" (exit {facts.exit_code})",
         )
         allure.write_load_results(self.results_dir, facts, self.secrets)
+        if self.regression is not None:
+            self.regression.write_allure(self.results_dir)
         return facts
 
     def _finish(self, verdict: GateVerdict, conformance_junit: Path) -> int:
@@ -269,6 +288,8 @@ class _Gate:
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         write_junit(self.report_dir / "junit.xml", verdict, conformance_junit, self.secrets)
         write_summary(self.report_dir / "summary.md", verdict, self.secrets)
+        if self.regression is not None:
+            self.regression.append_markdown(self.report_dir / "summary.md")
         exit_code = self._sweep(verdict.exit_code)
         print(self.secrets.scrub(render_table(verdict)), flush=True)
         return exit_code
