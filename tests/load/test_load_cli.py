@@ -106,3 +106,34 @@ def test_a_static_token_expiring_before_the_run_ends_is_refused(tmp_path: Path) 
     assert token not in result.stderr + result.stdout
     assert len(result.stderr.strip().splitlines()) == 1
     assert not reports.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--baseline", "nope"], "no baseline or run directory 'nope'"),
+        (["--save-baseline", "../escape"], "baseline name '../escape'"),
+        (["--save-baseline", "x", "--worker", "--master-host", "h"], "not with --worker"),
+        (["--min-effect-pct", "-3"], "must be at least 0"),
+        (["--confidence", "0.1"], "confidence must be at least 0.5"),
+        (["--drift-min-duration", "often"], "invalid duration"),
+    ],
+)
+def test_regression_flags_are_checked_before_any_load(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    result = load("--profile", str(profile), "--baseline-dir", str(tmp_path / "b"),
+                  "--report-dir", str(tmp_path / "r"), *args, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_regression_table_with_a_typo_is_a_profile_error(tmp_path: Path) -> None:
+    profile = _profile(tmp_path, "http://127.0.0.1:9/v0.9")
+    profile.write_text(profile.read_text() + "\n[regression]\nmin_efect_pct = 5\n")
+    result = load("--profile", str(profile), "--report-dir", str(tmp_path / "r"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unknown key regression.min_efect_pct" in result.stderr

@@ -3,10 +3,11 @@ improvement, a significant-but-trivial change, and incomparable runs."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from runfactory import lognormal_intervals, write_run
+from runfactory import DEFAULT_KINDS, lognormal_intervals, write_run
 
 from oms_harness.regression.compare import (
     IMPROVEMENT,
@@ -130,3 +131,18 @@ def test_runs_without_interval_histograms_are_refused(tmp_path: Path) -> None:
 def test_not_a_run_directory(tmp_path: Path) -> None:
     with pytest.raises(RunUnreadableError, match=r"results\.json is missing"):
         read_run(tmp_path)
+
+
+def test_a_run_without_its_plan_compares_on_kind_names(tmp_path: Path) -> None:
+    """``load --judge`` results carry no plan.json: weights unknown, names still checked."""
+    a = write_run(tmp_path / "a", lognormal_intervals(30, 100, 10, seed=1))
+    b = write_run(tmp_path / "b", lognormal_intervals(30, 100, 10, seed=2))
+    (b / "plan.json").unlink()
+    summary = json.loads((b / "summary.json").read_text())
+    summary["request_kinds"] = {k["name"]: {"requests": 1} for k in DEFAULT_KINDS}
+    (b / "summary.json").write_text(json.dumps(summary))
+    assert compare_runs(read_run(a), read_run(b), SETTINGS).exit_code == 0
+    summary["request_kinds"] = {"other": {"requests": 1}}
+    (b / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(IncomparableRunsError, match="only in B: other"):
+        compare_runs(read_run(a), read_run(b), SETTINGS)

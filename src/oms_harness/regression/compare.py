@@ -194,7 +194,7 @@ def differences(a: RunShape, b: RunShape, *, shape: bool = True) -> list[str]:
     peak_a, peak_b = a.schedule.peak_rps, b.schedule.peak_rps
     if abs(peak_a - peak_b) > SHAPE_TOLERANCE * max(peak_a, peak_b):
         found.append(f"rate {peak_a:g} vs {peak_b:g} req/s")
-    if a.mix != b.mix:
+    if not _same_mix(a.mix, b.mix):
         found.append(f"request mix {_mix_text(a.mix, b.mix)}")
     if a.target_kind != b.target_kind:
         found.append(f"target kind {a.target_kind} vs {b.target_kind}")
@@ -203,12 +203,20 @@ def differences(a: RunShape, b: RunShape, *, shape: bool = True) -> list[str]:
     return found
 
 
+def _same_mix(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
+    """Same kinds, same weights (a weight unknown on either side, NaN, is not compared: runs
+    judged from a results file alone, ``load --judge``, carry no plan)."""
+    return set(a) == set(b) and all(
+        a[k] == b[k] for k in a if math.isfinite(a[k]) and math.isfinite(b[k])
+    )
+
+
 def _mix_text(a: Mapping[str, float], b: Mapping[str, float]) -> str:
     only_a = sorted(set(a) - set(b))
     only_b = sorted(set(b) - set(a))
     if only_a or only_b:
         return f"(only in A: {', '.join(only_a) or '-'}; only in B: {', '.join(only_b) or '-'})"
-    changed = [k for k in sorted(a) if a[k] != b[k]]
+    changed = [k for k in sorted(a) if not _same_mix({k: a[k]}, {k: b[k]})]
     return "(weights differ: " + ", ".join(f"{k} {a[k]:g} vs {b[k]:g}" for k in changed) + ")"
 
 
