@@ -194,7 +194,8 @@ class RegressionHook:
         except IncomparableRunsError as exc:
             summary["regression"] = {"verdict": "not comparable", "reason": str(exc)}
             print(f"  regression: {exc}", flush=True)
-            return max(code, int(ExitCode.USAGE)) if code != ExitCode.FAILED else code
+            # an SLO breach (1) stays the headline; otherwise "not comparable" (2)
+            return code if code == ExitCode.FAILED else int(ExitCode.USAGE)
         self.comparison = comparison
         self.outputs_dir = report_dir / REGRESSION_DIR
         outputs = report.write_outputs(self.outputs_dir, comparison, self.baseline, run)
@@ -206,7 +207,7 @@ class RegressionHook:
         if comparison.regressed:
             if summary.get("verdict") == "pass":
                 summary["verdict"] = "regression"
-            return max(code, int(ExitCode.FAILED)) if code != ExitCode.USAGE else code
+            return int(ExitCode.FAILED)  # the run itself was valid: 0 or 1 until here
         return code
 
     def check_scenario(self, scenario: str, profile: TargetProfile) -> None:

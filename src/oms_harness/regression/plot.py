@@ -26,8 +26,9 @@ _TICKS = ((0.5, "50%"), (0.9, "90%"), (0.99, "99%"), (0.999, "99.9%"), (0.9999, 
 def curve(run: StoredRun) -> list[tuple[float, float]]:
     """(percentile, ms) of the run's measured intervals pooled into one histogram."""
     pooled = histograms.new_histogram(histograms.INTERVAL_FIGURES)
+    measured = {i.number for i in run.intervals}
     for row in run.results.get("intervals", []):
-        if int(row["interval"]) in {i.number for i in run.intervals}:
+        if int(row["interval"]) in measured:
             pooled.add(histograms.decode(row["corrected_hdr"]))
     return histograms.percentile_curve(pooled)
 

@@ -113,7 +113,7 @@ class StoredRun:
             if not _active(schedule, max(begin, 0.0), begin + step):
                 continue
             hist = histograms.decode(row["corrected_hdr"])
-            counts = np.asarray(hist.counts[: hist.counts_len], dtype=np.int64)
+            counts = np.ctypeslib.as_array(hist.counts)[: hist.counts_len].astype(np.int64)
             measured.append(
                 Interval(
                     number=number,
