@@ -47,7 +47,8 @@ def render(path: Path, comparison: Comparison, a: StoredRun, b: StoredRun) -> Pa
             points = [(p, ms) for p, ms in curve(run) if p < 100]
             if points:
                 xs = [1 / (1 - p / 100) for p, _ in points]
-                top.plot(xs, [ms for _, ms in points], color=colour, label=f"{label}: {run.label}")
+                name = run.label if run.label.startswith(f"{label} ") else f"{label}: {run.label}"
+                top.plot(xs, [ms for _, ms in points], color=colour, label=name)
         for figure in comparison.figures:
             level = _LEVELS.get(figure.change.figure)
             c = figure.change
