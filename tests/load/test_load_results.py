@@ -81,3 +81,24 @@ def test_summary_shows_the_target_without_userinfo_or_query() -> None:
     from oms_harness.load.summary import public_url
 
     assert public_url("https://user:pw@h.example:8443/v0.9?k=1#f") == "https://h.example:8443/v0.9"
+
+
+def test_interval_failures_and_histograms_survive_the_merge() -> None:
+    """Per-interval failure counts add up across processes, and each interval keeps its
+    merged corrected histogram (the regression statistics pool intervals from it)."""
+    fig = histograms.INTERVAL_FIGURES
+    first = _report([1.0] * 10, 100)
+    second = _report([3.0] * 10, 100)
+    first["intervals"]["100"].append(2)  # [corrected, raw, failures]
+    second["intervals"]["100"].append(5)
+    legacy = _report([5.0] * 10, 101)  # two elements: a worker without failure counts
+    merged = merge_reports(
+        {"worker-0": first, "worker-1": second, "worker-2": legacy}, {"processes_expected": 3}
+    )
+    rows = {row["interval"]: row for row in merged["intervals"]}
+    assert rows[100]["failures"] == 7
+    assert rows[101]["failures"] == 0
+    pooled = histograms.decode(rows[100]["corrected_hdr"])
+    assert pooled.get_total_count() == 20
+    assert pooled.get_max_value() >= 5_900  # the second worker's 6 ms (corrected = 2 x raw)
+    assert histograms.new_histogram(fig).counts_len == pooled.counts_len
