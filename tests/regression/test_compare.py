@@ -3,6 +3,7 @@ improvement, a significant-but-trivial change, and incomparable runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -146,3 +147,13 @@ def test_a_run_without_its_plan_compares_on_kind_names(tmp_path: Path) -> None:
     (b / "summary.json").write_text(json.dumps(summary))
     with pytest.raises(IncomparableRunsError, match="only in B: other"):
         compare_runs(read_run(a), read_run(b), SETTINGS)
+
+
+def test_a_baseline_from_another_machine_is_noted(tmp_path: Path) -> None:
+    a, b = _pair(tmp_path, 10.0)
+    facts = {"hostname": "ci-1", "cpus": 2, "platform": "Linux", "python": "3.11.7"}
+    a = dataclasses.replace(a, meta={"machine": {**facts, "load_average_at_save": [3.0]}})
+    same = dataclasses.replace(b, meta={"machine": {**facts, "load_average_at_save": [0.1]}})
+    assert not any("machines" in n for n in compare_runs(a, same, SETTINGS).notes)
+    other = dataclasses.replace(b, meta={"machine": {**facts, "cpus": 8}})
+    assert any("different machines" in n for n in compare_runs(a, other, SETTINGS).notes)

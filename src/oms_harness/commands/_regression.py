@@ -9,6 +9,7 @@ the load's and the comparison's (see README "Exit codes").
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -136,7 +137,10 @@ class RegressionHook:
 
     def finish(self, report_dir: Path, load_exit: int) -> int:
         """Drift, comparison, outputs, baseline; the combined exit code."""
-        run = read_run(report_dir, label=f"this run ({report_dir.name})")
+        run = dataclasses.replace(
+            read_run(report_dir, label=f"this run ({report_dir.name})"),
+            meta={"machine": baseline.machine_facts()},
+        )
         summary_path = report_dir / SUMMARY_FILE
         summary: dict[str, Any] = json.loads(summary_path.read_text(encoding="utf-8"))
         code = load_exit

@@ -39,6 +39,7 @@ bootstrap of an extreme quantile from a handful of tail values is too narrow (me
 identical synthetic runs of 1000 answers: p99, 10 values beyond it, came out significant in
 9% of pairs at a nominal 5%; p95 and p50 in 4-6%)."""
 LEVELS = dict(PERCENTILE_FIGURES)
+MACHINE_IDENTITY = ("hostname", "cpus", "platform", "python")
 SHAPE_TOLERANCE = 1e-6
 
 
@@ -305,11 +306,13 @@ def machine_notes(a: StoredRun, b: StoredRun) -> list[str]:
     ver_a, ver_b = a.summary.get("harness_version"), b.summary.get("harness_version")
     if ver_a != ver_b:
         notes.append(f"harness versions differ: {ver_a} vs {ver_b}")
-    machine_a, machine_b = a.meta.get("machine"), b.meta.get("machine")
+    machine_a, machine_b = _machine(a), _machine(b)
     if machine_a and machine_b and machine_a != machine_b:
         notes.append(f"measured on different machines: {machine_a} vs {machine_b}")
     return notes
 
 
-def comparisons_json(items: Sequence[Comparison]) -> list[dict[str, Any]]:
-    return [c.to_json() for c in items]
+def _machine(run: StoredRun) -> dict[str, Any]:
+    """The facts that identify a machine (not its load at the time)."""
+    facts = run.meta.get("machine") or {}
+    return {k: facts[k] for k in MACHINE_IDENTITY if k in facts}
