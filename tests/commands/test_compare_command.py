@@ -85,6 +85,8 @@ def test_the_tolerance_flag_can_forgive_it(tmp_path: Path, runs: dict[str, Path]
         (["a"], "the following arguments are required"),
         (["a", "same", "--confidence", "2"], "must be a fraction"),
         (["a", "same", "--confidence", "0.2"], "confidence must be at least 0.5"),
+        (["a", "same", "--rate", "50", "--slice", "1s"], "--rate, --slice: only with --ab"),
+        (["--ab", "nope.toml", "same.toml"], "nope.toml"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

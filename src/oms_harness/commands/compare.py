@@ -52,7 +52,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ab.add_argument(
         "--scenario",
         choices=sorted(SCENARIOS),
-        default="steady",
         help="load shape, shared by both targets (default steady)",
     )
     ab.add_argument("--rate", type=positive_float, metavar="RPS", help="(peak) arrival rate")
@@ -60,11 +59,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ab.add_argument(
         "--slice",
         metavar="2s",
-        default=f"{DEFAULT_SLICE_S:g}s",
         help=f"length of one target's turn (default {DEFAULT_SLICE_S:g}s)",
     )
     ab.add_argument("--users", type=positive_int, metavar="N", help="max in flight, per target")
-    ab.add_argument("--processes", type=positive_int, default=1, metavar="N")
+    ab.add_argument("--processes", type=positive_int, metavar="N", help="per target (default 1)")
     ab.add_argument("--allow-production", action="store_true")
 
 
@@ -82,9 +80,17 @@ def _output_dir(root: Path) -> Path:
     raise UsageError(f"cannot create an output directory under {root}")  # pragma: no cover
 
 
+AB_ONLY = ("scenario", "rate", "duration", "slice", "users", "processes", "allow_production")
+
+
 def run(args: argparse.Namespace) -> int:
     if args.ab:
         return _run_ab(args)
+    given = [f"--{name.replace('_', '-')}" for name in AB_ONLY if getattr(args, name)]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)}: only with --ab (two stored runs are compared as run)"
+        )
     settings = _regression.settings_from(args, None)
     a = baseline.resolve(args.runs[0], args.baseline_dir)
     b = baseline.resolve(args.runs[1], args.baseline_dir)
@@ -102,15 +108,15 @@ def _run_ab(args: argparse.Namespace) -> int:
     out = _output_dir(args.report_dir)
     done = run_interleaved(
         profiles,
-        scenario=args.scenario,
+        scenario=args.scenario or "steady",
         rate=args.rate,
         duration=safety.parse_duration(args.duration) if args.duration else None,
-        slice_s=safety.parse_duration(args.slice),
+        slice_s=safety.parse_duration(args.slice) if args.slice else DEFAULT_SLICE_S,
         settings=settings,
         output_root=out,
         run_options={
             "users": args.users,
-            "processes": args.processes,
+            "processes": args.processes or 1,
             "allow_production": args.allow_production,
         },
     )
