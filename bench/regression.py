@@ -79,8 +79,13 @@ def interleaved(a, b, seconds: float, rate: float, root: Path, settings) -> str:
     return describe(done.comparison)
 
 
+FIGURES: list[dict[str, object]] = []
+"""Every comparison's figures (change, interval, verdict, reason), for the JSON record."""
+
+
 def describe(comparison: Comparison) -> str:
     """The verdict, and which figures regressed (for the record)."""
+    FIGURES.append({"figures": comparison.to_json()["figures"]})
     regressed = [f.change.figure for f in comparison.figures if f.verdict == REGRESSION]
     return f"regression ({', '.join(regressed)})" if regressed else comparison.verdict
 
@@ -111,6 +116,11 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=10.0)
     parser.add_argument("--effect", type=float, default=0.2, help="candidate's extra latency")
     parser.add_argument("--json", type=Path, help="write the raw outcomes here")
+    parser.add_argument(
+        "--only",
+        metavar="MODE,CHANGE",
+        help="one cell, e.g. interleaved,slower (diagnosis; the default runs all four)",
+    )
     args = parser.parse_args()
     settings = RegressionSettings()
     root = Path(tempfile.mkdtemp(prefix="bench-regression-"))
@@ -119,8 +129,9 @@ def main() -> int:
     started = time.monotonic()
     try:
         with servers(args.latency_ms, args.effect) as (base, twin, candidate):
+            kinds = [k for k in KINDS if not args.only or ",".join(k) == args.only]
             for pair in range(args.pairs):
-                for mode, change in KINDS:
+                for mode, change in kinds:
                     try:
                         if mode == "sequential":
                             b = base if change == "same" else candidate
@@ -133,7 +144,13 @@ def main() -> int:
                         verdict = "invalid"
                     outcomes[(mode, change)][verdict.split(" (")[0]] += 1
                     details.append(
-                        {"pair": pair, "mode": mode, "change": change, "verdict": verdict}
+                        {
+                            "pair": pair,
+                            "mode": mode,
+                            "change": change,
+                            "verdict": verdict,
+                            **(FIGURES.pop() if FIGURES else {}),
+                        }
                     )
                     print(
                         f"[{time.monotonic() - started:6.0f} s] pair {pair + 1}/{args.pairs} "
