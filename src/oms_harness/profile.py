@@ -18,9 +18,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .contract import decimal_string, typeid
+from .contract.roles import ROLE_STATUS as ROLE_STATUS  # re-exported: lives in contract/
 from .errors import ProfileError
 
-ROLES = ("funded", "empty", "unprovisioned", "provider_error", "provider_unreachable", "missing")
+ROLES = tuple(ROLE_STATUS)
 """Customer roles a profile may name; only ``funded`` is required."""
 
 ROLE_MEANINGS = {
@@ -31,16 +32,6 @@ ROLE_MEANINGS = {
     "provider_unreachable": "provider unreachable (503)",
     "missing": "valid TypeID that does not exist (404)",
 }
-
-ROLE_STATUS: Mapping[str, int] = {
-    "funded": 200,
-    "empty": 200,
-    "unprovisioned": 422,
-    "provider_error": 502,
-    "provider_unreachable": 503,
-    "missing": 404,
-}
-"""What a correct target answers an authenticated request for each role's customer."""
 
 DEFAULT_TOKEN_ENV = "OMS_TOKEN"
 _TOP_LEVEL_KEYS = {

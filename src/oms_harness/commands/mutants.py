@@ -60,6 +60,11 @@ class MutantRun:
     def caught_by(self) -> list[str]:
         return [nodeid for nodeid, _ in self.result.failures] if self.result else []
 
+    @property
+    def killed_by_rules(self) -> list[str]:
+        """The registered rule ids the gate's failures name (what the kill proves)."""
+        return self.result.rules_broken if self.result else []
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -138,6 +143,21 @@ def _failures(run: MutantRun) -> str:
     )
 
 
+def _killed_by(run: MutantRun) -> str:
+    """The rule ids that killed a mutant, then how many tests failed; failures no rule
+    explains (a schemathesis built-in check) are named by test."""
+    caught = run.caught_by
+    ids = run.killed_by_rules
+    unexplained = [n for n in caught if run.result and n not in run.result.failure_rules]
+    parts = [", ".join(ids)] if ids else []
+    if unexplained:
+        shown = ", ".join(unexplained[:2])
+        more = f" (+{len(unexplained) - 2} more)" if len(unexplained) > 2 else ""
+        parts.append(f"{shown}{more}")
+    tests = f" ({len(caught)} failing test{'s' if len(caught) != 1 else ''})" if caught else ""
+    return "; ".join(parts) + tests
+
+
 def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
     """Fixed-width table: server, verdict, seconds, the checks that caught it (or false alarms).
 
@@ -146,7 +166,7 @@ def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
     """
     names = [f"{run.kind} {run.name}" if run.kind == VARIANT else run.name for run in runs]
     width = max([len(CLEAN), *(len(name) for name in names)]) + 2
-    lines = [f"{'mutant':<{width}}{'verdict':<13}{'secs':>6}  caught by"]
+    lines = [f"{'mutant':<{width}}{'verdict':<13}{'secs':>6}  killed by (rule ids)"]
     clean_verdict = "PASSED" if clean.passed else "NOT CLEAN"
     lines.append(f"{CLEAN:<{width}}{clean_verdict:<13}{clean.seconds:>6.1f}  {_failures(clean)}")
     for name, run in zip(names, runs, strict=True):
@@ -157,10 +177,7 @@ def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
             detail = "" if run.passed else _failures(run)
         else:
             verdict = "killed" if run.failed else "SURVIVED"
-            caught = run.caught_by
-            detail = ", ".join(caught[:3]) + (
-                f" (+{len(caught) - 3} more)" if len(caught) > 3 else ""
-            )
+            detail = _killed_by(run)
         lines.append(f"{name:<{width}}{verdict:<13}{run.seconds:>6.1f}  {detail}")
     mutant_runs = [run for run in runs if run.kind == MUTANT]
     variant_runs = [run for run in runs if run.kind == VARIANT]
