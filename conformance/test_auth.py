@@ -63,7 +63,8 @@ def _judge_unauthenticated(
     segment: str | None = None,
 ) -> None:
     reply = api.balance(customer, segment=segment, authorization=authorization)
-    assert reply.sent is not None and not reply.sent.authenticated
+    assert reply.sent is not None
+    assert not reply.sent.authenticated, "the scenario sends no valid token"
     assert_judged(target, reply)
 
 

@@ -21,4 +21,3 @@ def test_value_is_a_strict_decimal_string(
     """estimatedBalanceValue is a JSON string: no number, exponent, sign, blank or leading zero"""
     customer = role_id(target, role)
     assert_judged(target, api.balance(customer, currency=currency), api.balance(customer))
-

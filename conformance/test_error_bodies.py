@@ -28,4 +28,3 @@ def test_bad_request_body(api: BalanceClient, target: Target) -> None:
 def test_unauthorized_body(api: BalanceClient, target: Target) -> None:
     """No credentials get the 401 body with the spec's exact text"""
     assert_judged(target, api.balance(role_id(target, "funded"), authorization=None))
-

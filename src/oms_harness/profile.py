@@ -48,7 +48,7 @@ _TOP_LEVEL_KEYS = {
     "slo",
     "load",
 }
-_SLO_KEYS = {"p95_ms", "p99_ms", "error_rate", "min_rps"}
+_SLO_KEYS = {"p95_ms", "p99_ms", "error_rate", "min_rps", "contract_violations"}
 
 
 @dataclass(frozen=True)

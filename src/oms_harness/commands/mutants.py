@@ -2,9 +2,12 @@
 
 Each run starts its own reference (clean, with one deliberate contract violation, or with one
 benign variant: a different but legitimate choice) and runs the whole conformance gate
-against it in a subprocess; runs go in parallel. The kill table says, per mutant, whether the
-gate caught it and which checks did, and per variant whether it passed or was a false alarm.
-Exit 0 only with a clean pass, 100% kill and no false alarm.
+against it in a subprocess; runs go in parallel. The clean reference and the mutants only
+load can see (``LOAD_ONLY_MUTANTS``: a breach on a small fraction of answers) also get a
+bounded load smoke, judged on its contract violations alone (latency on a shared machine
+proves nothing here). The kill table says, per mutant, whether the gate caught it and the
+rule ids that did, and per variant whether it passed or was a false alarm. Exit 0 only with
+a clean pass, 100% kill and no false alarm.
 """
 
 from __future__ import annotations
@@ -12,17 +15,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..conformance import runner
 from ..conformance.results import ConformanceResult
 from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
 from ..local_target import local_reference
-from ..reference.mutants import MUTANTS, VARIANTS
+from ..profile import TargetProfile
+from ..reference.mutants import LOAD_ONLY_MUTANTS, MUTANTS, VARIANTS
 from ._arguments import non_negative_int, positive_int
 
 DEFAULT_MUTANT_EXAMPLES = 50
@@ -42,14 +48,18 @@ class MutantRun:
     seconds: float = 0.0
     kind: str = MUTANT
     """``mutant`` (must fail) or ``variant`` (a correct server: must pass)."""
+    load_violations: dict[str, int] | None = None
+    """Rule id -> answers of the load smoke that broke it; None when no load ran."""
 
     @property
     def failed(self) -> bool:
-        return self.result is not None and self.result.exit_code == int(ExitCode.FAILED)
+        conformance = self.result is not None and self.result.exit_code == int(ExitCode.FAILED)
+        return conformance or bool(self.load_violations)
 
     @property
     def passed(self) -> bool:
-        return self.result is not None and self.result.exit_code == int(ExitCode.OK)
+        conformance = self.result is not None and self.result.exit_code == int(ExitCode.OK)
+        return conformance and not self.load_violations
 
     @property
     def as_expected(self) -> bool:
@@ -62,8 +72,10 @@ class MutantRun:
 
     @property
     def killed_by_rules(self) -> list[str]:
-        """The registered rule ids the gate's failures name (what the kill proves)."""
-        return self.result.rules_broken if self.result else []
+        """The registered rule ids the gate's failures name (what the kill proves); those
+        only the load smoke saw carry `` (load)``."""
+        found = self.result.rules_broken if self.result else []
+        return found + [f"{r} (load)" for r in self.load_violations or {} if r not in found]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -105,15 +117,28 @@ def run_one(name: str | None, *, max_examples: int, seed: int, kind: str = MUTAN
     started = time.monotonic()
     label = name or CLEAN
     mutant, variant = (None, name) if kind == VARIANT else (name, None)
+    with_load = kind == MUTANT and (name is None or name in LOAD_ONLY_MUTANTS)
+    load_violations: dict[str, int] | None = None
     try:
         with local_reference(mutant=mutant, variant=variant) as reference:
             result = runner.run_conformance(
                 reference.profile, max_examples=max_examples, seed=seed, echo=False
             )
+            if with_load:
+                load_violations = _load_violations(reference.profile)
     except HarnessError as exc:
         error = f"{type(exc).__name__}: {exc}"
         return MutantRun(label, None, error, time.monotonic() - started, kind)
-    return MutantRun(label, result, None, time.monotonic() - started, kind)
+    return MutantRun(label, result, None, time.monotonic() - started, kind, load_violations)
+
+
+def _load_violations(profile: TargetProfile) -> dict[str, int]:
+    """The contract violations of a load smoke (its report goes to a scratch directory)."""
+    from ..load.runner import run_load
+
+    with tempfile.TemporaryDirectory(prefix="oms-harness-mutant-load-") as scratch:
+        result = run_load(profile, scenario="smoke", output_root=Path(scratch), echo=False)
+    return dict(result.contract_violations)
 
 
 def run_all(
@@ -138,8 +163,10 @@ def run_all(
 
 
 def _failures(run: MutantRun) -> str:
+    load = [f"load: {rule} x{n}" for rule, n in (run.load_violations or {}).items()]
     return run.error or "; ".join(
-        f"{nodeid}: {reason}" for nodeid, reason in (run.result.failures if run.result else [])
+        [f"{nodeid}: {reason}" for nodeid, reason in (run.result.failures if run.result else [])]
+        + load
     )
 
 

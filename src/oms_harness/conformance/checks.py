@@ -40,7 +40,8 @@ def oms_balance_contract(
     request = response.request
     if (request.method or "GET").upper() != "GET":
         return None  # other methods: `unsupported_method` judges them; the contract is GET only
-    authorization = request.headers.get("Authorization") if request.headers is not None else None
+    header = request.headers.get("Authorization") if request.headers is not None else None
+    authorization = header.decode("latin-1") if isinstance(header, bytes) else header
     sent = sent_from(str(request.url), authorization, target)
     answer = Answer(response.status_code, response.content, _content_type(response))
     violations = verdict_of(target, sent, answer)

@@ -126,7 +126,9 @@ def near_misses(customer_id: str, label: str = "") -> list[InvalidId]:
     ]
     entries = [_entry(name, value, why) for name, value, why in raw]
     entries += [
-        InvalidId("invalid-utf8", f"{prefix}_{s[:-1]}%FF", "percent-encoded byte that is not UTF-8"),
+        InvalidId(
+            "invalid-utf8", f"{prefix}_{s[:-1]}%FF", "percent-encoded byte that is not UTF-8"
+        ),
         InvalidId("overlong-utf8", f"{prefix}_{s[:-2]}%C0%AF", "overlong UTF-8 sequence"),
     ]
     entries += [

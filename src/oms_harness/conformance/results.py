@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..exit_codes import ExitCode
 from ..contract.registry import RULES
+from ..exit_codes import ExitCode
 from .areas import AREA_ORDER
 
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..contract import typeid
-from ..credentials import TokenProvider
-from ..errors import ProfileError
 from ..contract.roles import ROLE_STATUS
 from ..contract.verdict import Expectations
+from ..credentials import TokenProvider
+from ..errors import ProfileError
 from ..profile import TargetProfile, load_profile
 
 ENV_PROFILE = "OMS_HARNESS_PROFILE"

@@ -20,13 +20,13 @@ OPERATION = "/paths/~1customers~1{id}~1balance/get"
 DATA = "/components/schemas/CustomerBalanceAggregate/properties/data/properties"
 
 AREAS: Mapping[str, str] = {
-    "auth": "Authentication",
-    "customer-id": "Customer ids",
     "currency": "Currency",
     "decimal": "Decimal wire format",
-    "balance": "Balance values",
-    "updated-at": "updatedAt",
+    "customer-id": "Customer ids",
     "error-bodies": "Error bodies",
+    "updated-at": "updatedAt",
+    "auth": "Authentication",
+    "balance": "Balance values",
     "status": "Statuses",
     "response": "Response format",
 }

@@ -94,8 +94,8 @@ def schema_violations(status: int, body: Any) -> list[Violation]:
     return [
         Violation(
             "response.schema",
-            f"{status} body does not match {name} at /{'/'.join(str(p) for p in error.absolute_path)}: "
-            f"{_short(error.message)}",
+            f"{status} body does not match {name} at "
+            f"/{'/'.join(str(p) for p in error.absolute_path)}: {_short(error.message)}",
         )
         for error in sorted(
             _validator(status).iter_errors(body), key=lambda e: list(e.absolute_path)
@@ -112,7 +112,9 @@ def check_content_type(content_type: str | None) -> list[Violation]:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media != "application/json":
         return [
-            Violation("response.content-type", f"Content-Type is {content_type!r}, not application/json")
+            Violation(
+                "response.content-type", f"Content-Type is {content_type!r}, not application/json"
+            )
         ]
     return []
 
@@ -121,9 +123,7 @@ def check_status_documented(status: int) -> list[Violation]:
     """The operation only answers with statuses the spec documents."""
     if status not in spec.documented_statuses():
         documented = ", ".join(str(s) for s in sorted(spec.documented_statuses()))
-        return [
-            Violation("status.documented", f"status {status} is not documented ({documented})")
-        ]
+        return [Violation("status.documented", f"status {status} is not documented ({documented})")]
     return []
 
 
@@ -167,7 +167,9 @@ def check_balance_value(value: Any) -> list[Violation]:
     if not isinstance(value, str):
         kind = "null" if value is None else type(value).__name__
         return [
-            Violation("decimal.wire-string", f"estimatedBalanceValue is a JSON {kind}, not a string")
+            Violation(
+                "decimal.wire-string", f"estimatedBalanceValue is a JSON {kind}, not a string"
+            )
         ]
     if not decimal_string.is_decimal_string(value):
         return [
@@ -204,7 +206,8 @@ def check_updated_at_absent(data: Mapping[str, Any]) -> list[Violation]:
     if "updatedAt" in data:
         return [
             Violation(
-                "updated-at.omitted-when-empty", f"updatedAt is {data['updatedAt']!r}; expected it omitted"
+                "updated-at.omitted-when-empty",
+                f"updatedAt is {data['updatedAt']!r}; expected it omitted",
             )
         ]
     return []

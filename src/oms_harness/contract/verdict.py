@@ -302,4 +302,3 @@ def describe(violations: list[Violation]) -> str:
 def first_rule(violations: list[Violation]) -> str | None:
     """The rule a verdict is filed under (the first one broken), None when all hold."""
     return violations[0].rule if violations else None
-

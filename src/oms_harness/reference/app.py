@@ -247,9 +247,7 @@ class ReferenceApp:
         if isinstance(answers, Response):
             return answers
         if served_as != found.customer_id:  # case-folded-known-ids: echo the id as sent
-            customer = dataclasses.replace(
-                self.fixtures.customers[served_as], id=found.customer_id
-            )
+            customer = dataclasses.replace(self.fixtures.customers[served_as], id=found.customer_id)
             return self._renderer.balance(customer, currency)
         if sw.rare_wrong_value:
             self._served += 1

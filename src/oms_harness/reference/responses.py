@@ -244,9 +244,7 @@ class Renderer:
             return self.provider_unreachable()
         return {code: self.balance(customer, code) for code in self.fixtures.currencies}
 
-    def balance(
-        self, customer: Customer, currency: str, *, one_cent_off: bool = False
-    ) -> Response:
+    def balance(self, customer: Customer, currency: str, *, one_cent_off: bool = False) -> Response:
         """The 200 answer for one customer in one currency (``rare-wrong-value``: a cent off)."""
         value = valuation.balance_value(
             customer, currency, self.fixtures, inverted=self.sw.wrong_conversion, places=self.places
