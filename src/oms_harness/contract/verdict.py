@@ -23,6 +23,11 @@ from . import decimal_string, rules, spec, typeid
 from .roles import BALANCE_ROLES, ROLE_STATUS
 from .rules import Violation
 
+JUDGED_MEMBERS = frozenset(
+    {"customerId", "estimatedBalanceCurrencyCode", "estimatedBalanceValue", "updatedAt"}
+)
+"""Members of a 200's ``data`` with rules of their own (stricter than the schema's type)."""
+
 
 @dataclass(frozen=True)
 class Sent:
@@ -194,7 +199,7 @@ def _balance(
     body, error = rules.parse_json(answer.body)
     if error:
         return [*violations, error]
-    violations += rules.schema_violations(200, body)
+    violations += rules.schema_violations(200, body, JUDGED_MEMBERS)
     data = body.get("data") if isinstance(body, Mapping) else None
     if not isinstance(data, Mapping):
         return violations
@@ -251,23 +256,27 @@ def _same_amount(a: str, b: str) -> bool:
 class AnswerHistory:
     """Rules across answers of one run: one number of decimals per currency (a dropped
     trailing zero shows against any other answer in that currency, without knowing the
-    value) and the same question getting the same value (explicit default = default)."""
+    value) and the same question getting the same value (explicit default = default).
 
-    places: dict[str, dict[int, str]] = field(default_factory=dict)
+    The first answer seen sets the reference; every later answer that differs from it is a
+    violation of its own (so under load each such answer counts once).
+    """
+
+    places: dict[str, tuple[int, str]] = field(default_factory=dict)
     values: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def observe(self, customer_id: str, currency: str, value: str) -> list[Violation]:
         """Record one valid decimal value; the violations it reveals against earlier ones."""
         violations = []
         where = f"{customer_id} {currency}"
-        by_places = self.places.setdefault(currency, {})
-        by_places.setdefault(decimal_string.fraction_digits(value), where)
-        if len(by_places) > 1:
-            detail = ", ".join(f"{p} places ({w})" for p, w in sorted(by_places.items()))
+        places = decimal_string.fraction_digits(value)
+        first_places, first_where = self.places.setdefault(currency, (places, where))
+        if places != first_places:
             violations.append(
                 Violation(
                     "decimal.consistent-places",
-                    f"{currency} values use inconsistent decimals: {detail}",
+                    f"{currency} values use inconsistent decimals: {value!r} has {places} "
+                    f"({where}), {first_places} before ({first_where})",
                 )
             )
         earlier = self.values.setdefault((customer_id, currency), value)
