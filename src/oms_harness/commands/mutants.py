@@ -32,7 +32,8 @@ from ..reference.mutants import LOAD_ONLY_MUTANTS, MUTANTS, VARIANTS
 from ._arguments import non_negative_int, positive_int
 
 DEFAULT_MUTANT_EXAMPLES = 50
-"""Fuzz budget per run: every mutant is also caught by a semantic check, so less suffices."""
+"""Fuzz budget per run: every mutant conformance can see is also caught by a semantic check,
+so less suffices."""
 CLEAN = "(clean)"
 MUTANT = "mutant"
 VARIANT = "variant"
