@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .contract import decimal_string, typeid
+from .contract import decimal_string, spec, typeid
 from .contract.roles import ROLE_STATUS as ROLE_STATUS  # re-exported: lives in contract/
 from .errors import ProfileError
 
@@ -83,7 +83,9 @@ class TargetProfile:
     base_url: str
     credentials: Credentials = field(default_factory=Credentials)
     customers: Mapping[str, str] = field(default_factory=dict)
-    supported_currencies: tuple[str, ...] = ("USD",)
+    supported_currencies: tuple[str, ...] = field(
+        default_factory=lambda: (spec.default_currency(),)
+    )
     expected: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     slo: Mapping[str, float] = field(default_factory=dict)
     load: Mapping[str, Any] = field(default_factory=dict)
@@ -180,9 +182,9 @@ def _parse_customers(value: Any, source: Path | None) -> dict[str, str]:
 
 def _parse_currencies(value: Any, source: Path | None) -> tuple[str, ...]:
     if value is None:
-        return ("USD",)
+        return (spec.default_currency(),)
     table = _table(value, "currencies", source)
-    supported = table.get("supported", ["USD"])
+    supported = table.get("supported", [spec.default_currency()])
     if (
         not isinstance(supported, list)
         or not supported

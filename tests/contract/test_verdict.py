@@ -296,7 +296,12 @@ def test_a_dropped_trailing_zero_counts_in_decimal() -> None:
 
 def test_messages_name_the_expected_status_and_why() -> None:
     (violation,) = judge(Sent.balance(IDS["unprovisioned"]), Answer(404, _error(404), JSON), EXPECT)
-    assert str(violation) == "[status.role] status 404, expected 422 (role unprovisioned)"
+    assert str(violation) == (
+        "[status.role] status 404, expected 422 (role unprovisioned); 404 is what a missing "
+        "customer answers: the profile's unprovisioned id may be wrong"
+    )
+    (violation,) = judge(Sent.balance("CST_X"), Answer(404, _error(404), JSON), EXPECT)
+    assert str(violation) == "[id.malformed] status 404, expected 400 (malformed customer id)"
     (violation,) = judge(
         FUNDED,
         Answer(502, _error(502), JSON),

@@ -105,6 +105,8 @@ class StatusExpectation:
     statuses: frozenset[int]
     rule: str
     why: str
+    role: str | None = None
+    """The profile role whose status this is (a status of another role hints at the profile)."""
 
 
 def expected_status(sent: Sent, expectations: Expectations) -> StatusExpectation | None:
@@ -131,18 +133,25 @@ def expected_status(sent: Sent, expectations: Expectations) -> StatusExpectation
     if currency_open:
         return None  # spec gap: unsupported / repeated currency codes
     if role is None or role == "missing":
-        return StatusExpectation(frozenset({404}), "id.unknown", "valid id of no customer")
-    return StatusExpectation(frozenset({ROLE_STATUS[role]}), "status.role", f"role {role}")
+        return StatusExpectation(frozenset({404}), "id.unknown", "valid id of no customer", role)
+    return StatusExpectation(frozenset({ROLE_STATUS[role]}), "status.role", f"role {role}", role)
 
 
 def _status_violations(answer: Answer, expected: StatusExpectation | None) -> list[Violation]:
     if expected is None or answer.status in expected.statuses:
         return []
     wanted = " or ".join(str(s) for s in sorted(expected.statuses))
+    others = [r for r, s in ROLE_STATUS.items() if s == answer.status and r != expected.role]
+    hint = ""
+    if expected.role is not None and others:
+        hint = (
+            f"; {answer.status} is what a {' or '.join(others)} customer answers: "
+            f"the profile's {expected.role} id may be wrong"
+        )
     return [
         Violation(
             expected.rule,
-            f"status {_status_text(answer)}, expected {wanted} ({expected.why})",
+            f"status {_status_text(answer)}, expected {wanted} ({expected.why}){hint}",
         )
     ]
 

@@ -38,8 +38,9 @@ DEFAULT_CURRENCY = spec.default_currency()
 MAX_TOKEN_REQUEST_BYTES = 16 * 1024
 _CACHE_LIMIT = 4096
 
-_CUSTOMERS = BASE_PATH.encode() + b"/customers/"
-_BALANCE = b"/balance"
+_BEFORE_ID, _AFTER_ID = spec.balance_path("\0").split("\0")
+_CUSTOMERS = (BASE_PATH + _BEFORE_ID).encode()
+_BALANCE = _AFTER_ID.encode()
 _TOKEN = BASE_PATH.encode() + b"/auth/token"
 _MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
