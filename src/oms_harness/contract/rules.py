@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import jsonschema
@@ -251,16 +252,37 @@ def check_exact_error(status: int, raw: bytes | str) -> list[Violation]:
     return violations
 
 
-def check_expected_value(value: Any, expected: str, where: str) -> list[Violation]:
-    """``estimatedBalanceValue`` equals the exact decimal string the target is known to hold."""
-    if value != expected:
+def check_expected_value(value: str, expected: str, where: str) -> list[Violation]:
+    """``estimatedBalanceValue`` equals the exact decimal string the target is known to hold.
+
+    The same amount with other decimals is a wire-format breach (trailing zeros lost or
+    added), not a wrong balance, and is named so.
+    """
+    if value == expected:
+        return []
+    if same_amount(value, expected):
         return [
             Violation(
-                "balance.expected",
-                f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+                "decimal.consistent-places",
+                f"estimatedBalanceValue {value!r} has {decimal_string.fraction_digits(value)} "
+                f"decimals, the profile's {expected!r} has "
+                f"{decimal_string.fraction_digits(expected)} ({where})",
             )
         ]
-    return []
+    return [
+        Violation(
+            "balance.expected",
+            f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+        )
+    ]
+
+
+def same_amount(a: str, b: str) -> bool:
+    """Two decimal strings for one amount (``"2400.3"`` and ``"2400.30"``)."""
+    try:
+        return Decimal(a) == Decimal(b)
+    except InvalidOperation:
+        return False
 
 
 def id_reshapes_path(customer_id: str) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 
 from . import decimal_string, rules, spec, typeid
 from .roles import BALANCE_ROLES, ROLE_STATUS
@@ -231,34 +230,10 @@ def _balance(
     currency = sent.effective_currency
     wanted = expectations.expected.get(role, {}).get(currency) if role else None
     if wanted is not None:
-        violations += check_expected_value(value, wanted, f"role {role} {currency}")
+        violations += rules.check_expected_value(value, wanted, f"role {role} {currency}")
     if history is not None:
         violations += history.observe(sent.customer_id, currency, value)
     return violations
-
-
-def check_expected_value(value: str, expected: str, where: str) -> list[Violation]:
-    """The exact value the profile expects; the same amount with other decimals is a
-    wire-format breach (trailing zeros lost or added), not a wrong balance."""
-    if value == expected:
-        return []
-    if _same_amount(value, expected):
-        return [
-            Violation(
-                "decimal.consistent-places",
-                f"estimatedBalanceValue {value!r} has {decimal_string.fraction_digits(value)} "
-                f"decimals, the profile's {expected!r} has "
-                f"{decimal_string.fraction_digits(expected)} ({where})",
-            )
-        ]
-    return rules.check_expected_value(value, expected, where)
-
-
-def _same_amount(a: str, b: str) -> bool:
-    try:
-        return Decimal(a) == Decimal(b)
-    except InvalidOperation:
-        return False
 
 
 @dataclass
@@ -289,7 +264,7 @@ class AnswerHistory:
                 )
             )
         earlier = self.values.setdefault((customer_id, currency), value)
-        if earlier != value and not _same_amount(earlier, value):
+        if earlier != value and not rules.same_amount(earlier, value):
             violations.append(
                 Violation(
                     "balance.repeat-agrees",
@@ -299,24 +274,6 @@ class AnswerHistory:
         return violations
 
 
-def expectations_from(
-    roles: Mapping[str, str],
-    supported_currencies: tuple[str, ...],
-    expected: Mapping[str, Mapping[str, str]] | None = None,
-) -> Expectations:
-    """Expectations from plain profile data (roles without an id are left out)."""
-    return Expectations(
-        roles={role: cid for role, cid in roles.items() if cid},
-        supported_currencies=tuple(supported_currencies),
-        expected=dict(expected or {}),
-    )
-
-
 def describe(violations: list[Violation]) -> str:
-    """One line per distinct violation, ``; ``-joined (assertion messages, reasons)."""
+    """One line per distinct violation, ``; ``-joined (assertion messages)."""
     return "; ".join(str(v) for v in dict.fromkeys(violations))
-
-
-def first_rule(violations: list[Violation]) -> str | None:
-    """The rule a verdict is filed under (the first one broken), None when all hold."""
-    return violations[0].rule if violations else None

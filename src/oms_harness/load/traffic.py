@@ -13,9 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import ProfileError
 from ..contract import spec
 from ..contract.roles import ROLE_STATUS as PROFILE_ROLE_STATUS
+from ..errors import ProfileError
 from ..profile import TargetProfile
 
 TEMPLATE = spec.BALANCE_PATH
