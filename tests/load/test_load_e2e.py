@@ -300,6 +300,10 @@ DEV_KEY = "sk_sdbx_local_dev_key"
 DEV_SECRET = "sk_sdbx_local_dev_secret"  # the local reference's documented dev secret
 
 
+def _log_says(reports: Path, text: str) -> bool:
+    return any(text in log.read_text(errors="replace") for log in reports.glob("*/locust.log"))
+
+
 def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Path) -> None:
     """The reference restarts mid-run on the same port with a new signing key: the token the
     generator holds turns into 401s, so it exchanges its API key again and retries."""
@@ -323,7 +327,9 @@ def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Pa
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 60
-            while not list(reports.glob("*/locust.log")) and time.monotonic() < deadline:
+            # the log file exists before Locust has even started (seconds on a busy machine):
+            # wait for its users, i.e. for the token exchange with the first server
+            while not _log_says(reports, "All users spawned") and time.monotonic() < deadline:
                 time.sleep(0.2)
             time.sleep(3.0)  # the run is under way with the first server's token
         except BaseException:
