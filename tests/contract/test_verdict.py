@@ -272,6 +272,14 @@ def test_rules_across_answers_need_the_history() -> None:
     assert [v.rule for v in again] == ["balance.repeat-agrees"]
     assert "10.50" in again[0].message
     assert "10.60" in again[0].message
+    steady = judge(
+        FUNDED,
+        Answer(200, _balance(estimatedBalanceValue="10.60"), JSON),
+        other,
+        history=history,
+        now=NOW,
+    )
+    assert steady == []  # a value that moved once is one violation, not one per answer
 
 
 def test_the_same_answer_twice_agrees() -> None:

@@ -242,8 +242,10 @@ class AnswerHistory:
     trailing zero shows against any other answer in that currency, without knowing the
     value) and the same question getting the same value (explicit default = default).
 
-    The first answer seen sets the reference; every later answer that differs from it is a
-    violation of its own (so under load each such answer counts once).
+    For decimals, the first answer in a currency sets the reference and every later answer
+    that differs from it is a violation of its own. For values, each answer is compared with
+    the previous answer to the same question, so a value that moves counts once per move
+    (one odd answer among equal ones: twice, going and coming back).
     """
 
     places: dict[str, tuple[int, str]] = field(default_factory=dict)
@@ -263,7 +265,8 @@ class AnswerHistory:
                     f"({where}), {first_places} before ({first_where})",
                 )
             )
-        earlier = self.values.setdefault((customer_id, currency), value)
+        earlier = self.values.get((customer_id, currency), value)
+        self.values[(customer_id, currency)] = value
         if earlier != value and not rules.same_amount(earlier, value):
             violations.append(
                 Violation(
