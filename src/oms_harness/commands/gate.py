@@ -261,7 +261,9 @@ class _Gate:
             code = self.regression.finish(result.report_dir, result.exit_code)
             result = replace(result, exit_code=code)
         facts = from_load(result, scenario)
-        breached = [s.name for s in facts.slos if not s.passed]
+        breached = [
+            s.name + (f" ({s.detail})" if s.detail else "") for s in result.slos if not s.passed
+        ]
         self.progress(
             "load",
             f"{facts.requests} requests at {facts.achieved_rps:.1f} req/s; "
