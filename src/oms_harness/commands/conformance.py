@@ -15,7 +15,9 @@ from ..conformance.runner import ONLY_CHOICES
 from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..errors import UsageError
 from ..local_target import local_reference
+from ..outputs import check_outputs
 from ..profile import resolve_profile
+from ..target import output, resolve_target
 from ._arguments import add_fuzz_arguments, add_target_arguments, positive_float
 
 
@@ -44,10 +46,17 @@ def run(args: argparse.Namespace) -> int:
         "alluredir": args.alluredir,
         "timeout": args.timeout,
     }
+    outputs = [
+        *output(args.junitxml, "--junitxml", directory=False),
+        *output(args.alluredir, "--alluredir", directory=True),
+    ]
     if profile is None:
         if args.token is not None:
             raise UsageError("--token needs --profile (the local reference issues its own)")
+        check_outputs(outputs)
         print("conformance: no target given, starting the local reference")
         with local_reference() as reference:
-            return runner.run_conformance(reference.profile, **options).exit_code
-    return runner.run_conformance(profile, **options).exit_code
+            target = resolve_target(reference.profile, outputs=outputs)
+            return runner.run_conformance(target, **options).exit_code
+    target = resolve_target(profile, outputs=outputs)
+    return runner.run_conformance(target, **options).exit_code

@@ -20,7 +20,9 @@ from ..load.runner import (
     run_worker,
 )
 from ..load.schedule import SCENARIOS
+from ..outputs import check_outputs
 from ..profile import resolve_profile
+from ..target import output, resolve_target
 from ._arguments import (
     add_target_arguments,
     fraction,
@@ -134,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
         max_processes=args.max_processes or safety.default_max_processes(),
     )
     profile = resolve_profile(args.profile, args.base_url, args.token)
+    outputs = output(args.report_dir, "--report-dir", directory=True)
     if args.print_container_settings:
         if profile is None:
             raise UsageError("--print-container-settings needs --profile")
@@ -153,9 +156,8 @@ def run(args: argparse.Namespace) -> int:
     if args.worker:
         if profile is None:
             raise UsageError("--worker needs --profile (the customers and the token)")
-        safety.check_target(profile.base_url, allow_production=args.allow_production)
         return run_worker(
-            profile,
+            resolve_target(profile, allow_production=args.allow_production, outputs=outputs),
             master_host=args.master_host,
             master_port=args.master_port,
             processes=args.processes,
@@ -199,9 +201,11 @@ def run(args: argparse.Namespace) -> int:
     )
     slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
     if profile is not None:
-        return runner.run_load(profile, **options).exit_code
+        target = resolve_target(profile, allow_production=args.allow_production, outputs=outputs)
+        return runner.run_load(target, **options).exit_code
     from ..local_target import local_reference
 
+    check_outputs(outputs)
     print("load: no target given, starting the local reference", flush=True)
-    with local_reference() as target:
-        return runner.run_load(target.profile, **options).exit_code
+    with local_reference() as reference:
+        return runner.run_load(resolve_target(reference.profile), **options).exit_code

@@ -74,7 +74,8 @@ def _serve(site: Path, port: int) -> int:
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
+            print("oms-harness report: interrupted", file=sys.stderr)
+            return int(ExitCode.INTERRUPTED)  # the README's promise for Ctrl-C
     return int(ExitCode.OK)
 
 

@@ -23,15 +23,17 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
 from .._resources import conformance_dir
+from ..child_env import child_env
 from ..errors import UsageError
-from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
-from ..redaction import Redactor, snapshot, written_since
+from ..redaction import snapshot, written_since
+from ..target import Target, as_target
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
@@ -56,6 +58,7 @@ PLUGINS = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin", "allure_pyt
 """The only third-party pytest plugins the suites need. Autoloading the rest (locust pulls
 in gevent, xdist, anyio, ...) doubled the start-up time of every run."""
 _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_WORKER")
+"""Besides every credential (see :mod:`oms_harness.child_env`): pytest gets the token only."""
 ENV_TIMEOUT = "OMS_HARNESS_CONFORMANCE_TIMEOUT"
 INTERRUPT_GRACE_S = 10.0
 """After SIGINT at the time limit, how long pytest gets to write its results before SIGKILL."""
@@ -114,7 +117,7 @@ def pytest_command(
     return command
 
 
-def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
+def _stream(stream: IO[str], redact: Callable[[str], str], echo: bool) -> str:
     """Relay pytest's output (redacted) and return its last non-blank line."""
     last = ""
     for line in stream:
@@ -147,7 +150,7 @@ def _expire(process: subprocess.Popen[str], expired: threading.Event) -> None:
 
 
 def run_conformance(
-    profile: TargetProfile,
+    target: Target | TargetProfile,
     *,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     seed: int | None = None,
@@ -165,9 +168,11 @@ def run_conformance(
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
     limit = _timeout(timeout, max_examples)
-    token = preflight(profile)
+    target = as_target(target)
+    profile = target.profile
+    token = target.token()  # the command's one preflight (shared with the gate's phases)
     seed = random.randrange(2**32) if seed is None else seed
-    redact = Redactor([token, profile.credentials.token, profile.credentials.expired_token])
+    redact = target.secrets.redactor()
     # pytest runs in a temporary directory: relative paths are the caller's, so anchor them here.
     junitxml = junitxml.resolve() if junitxml is not None else None
     alluredir = alluredir.resolve() if alluredir is not None else None
@@ -184,7 +189,7 @@ def run_conformance(
         profile_path.write_text(render_profile(anonymous), encoding="utf-8")
         profile_path.chmod(0o600)
         results_path = work / "results.json"
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = child_env(target.secrets, credential_env=(*target.credential_env, *_SCRUBBED_ENV))
         env.update(
             {
                 ENV_PROFILE: str(profile_path),

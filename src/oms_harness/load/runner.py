@@ -6,7 +6,8 @@ waits for the run to end by itself (bounded by a backstop timeout), then compute
 percentiles, SLO verdicts and generator health from ``results.json``.
 
 Exit codes: 0 SLOs met; 1 an SLO breached; 2 usage/profile (raised); 3 target unavailable
-(raised by the preflight); 4 result invalid (the generator was the bottleneck, or a process
+(raised by the preflight, or returned when the target stopped answering during the run and
+still does not afterwards); 4 result invalid (the generator was the bottleneck, or a process
 never reported).
 """
 
@@ -29,11 +30,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .._resources import load_dir
-from ..errors import HarnessError, UsageError
+from ..child_env import child_env
+from ..errors import HarnessError, TargetUnavailableError, UsageError
 from ..exit_codes import ExitCode
-from ..preflight import preflight
-from ..profile import TargetProfile, static_token
+from ..preflight import preflight_timeout, run_preflight
+from ..profile import TargetProfile
 from ..redaction import Redactor
+from ..run_secrets import RunSecrets
+from ..target import Target, as_target
 from . import auth, histograms, plot, safety, slo, summary
 from .health import GeneratorHealth, ProcessHealth, assess
 from .results import RESULTS_FILE, extract_results, read_results, write_results
@@ -74,6 +78,8 @@ class LoadResult:
     target_rps: float
     requests: int
     failures: dict[str, int] = field(default_factory=dict)
+    unavailable_reason: str = ""
+    """Why the run is exit 3: the target stopped answering during it."""
 
 
 @dataclass(frozen=True)
@@ -120,17 +126,20 @@ def write_plan(path: Path, kinds: list[RequestKind], results_path: Path | None) 
 
 
 def locust_env(
-    plan_path: Path, token: str, *, shaped: bool, secrets: Mapping[str, str] | None = None
+    plan_path: Path,
+    token: str,
+    *,
+    shaped: bool,
+    secrets: Mapping[str, str] | None = None,
+    run_secrets: RunSecrets | None = None,
+    credential_env: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """Locust's environment: the plan's path, the token and (client credentials) key/secret."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("LOCUST_") and k not in (auth.KEY_ENV, auth.SECRET_ENV)
-    }
+    """Locust's environment: the user's without any credential or ``LOCUST_*`` setting, plus
+    the plan's path, the token and (client credentials only) the key and secret."""
+    env = child_env(run_secrets, credential_env=credential_env)
+    env = {k: v for k, v in env.items() if not k.startswith("LOCUST_")}
     env.update({PLAN_ENV: str(plan_path), TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"})
     env.update(secrets or {})
-    env.pop(SHAPE_ENV, None)
     if shaped:
         env[SHAPE_ENV] = "1"
     return env
@@ -256,7 +265,7 @@ def plan_run(
 
 
 def run_load(
-    profile: TargetProfile,
+    target: Target | TargetProfile,
     *,
     scenario: str = "smoke",
     rate: float | None = None,
@@ -274,8 +283,10 @@ def run_load(
     timeout_s: float = TIMEOUT_S,
     ramp_up: float = 0.0,
 ) -> LoadResult:
-    """Run ``scenario`` against ``profile`` and judge it (see the module docstring)."""
+    """Run ``scenario`` against ``target`` and judge it (see the module docstring)."""
     dist = distribution or Distribution()
+    target = as_target(target)
+    profile = target.profile
     schedule, in_flight, workers = plan_run(
         profile.base_url,
         scenario=scenario,
@@ -290,13 +301,13 @@ def run_load(
     )
     kinds = build_mix(profile)
     limits_in_force = slo.resolve(profile.slo, slo_overrides, schedule.mean_rps)
-    static = token if token is not None else static_token(profile.credentials)
+    static = token if token is not None else None if target.auth.exchanges else target.auth.token()
     if static is not None:  # a static token cannot be renewed: it must outlive the run
         auth.check_token_lifetime(static, schedule.duration + drain_s)
     secrets: dict[str, str] = {}
     if token is None:
-        token = _token(profile)
-        secrets = auth.client_credentials_env(profile, os.environ)
+        token = _token(target)
+        secrets = auth.client_credentials_env(target)
 
     report_dir = _report_dir(output_root.resolve(), scenario)
     results_path = report_dir / RESULTS_FILE
@@ -313,7 +324,7 @@ def run_load(
         str(load_dir() / "locustfile.py"),
         "--headless",
         "--host",
-        profile.base_url,
+        target.base_url,  # normalised, never with userinfo: no secret on a command line
         "--stop-timeout",
         f"{drain_s:g}",
         "--csv",
@@ -368,19 +379,28 @@ def run_load(
     allowance = STARTUP_ALLOWANCE_S + (3600.0 if dist.mode == "master" else 0.0)
     _run_subprocess(
         command,
-        locust_env(plan_path, token, shaped=shaped, secrets=secrets),
+        locust_env(
+            plan_path,
+            token,
+            shaped=shaped,
+            secrets=secrets,
+            run_secrets=target.secrets,
+            credential_env=target.credential_env,
+        ),
         report_dir,
         log_path,
         backstop + allowance,
         echo=echo,
         label=f"load {scenario}",
     )
-    hidden = [token, *secrets.values()]
+    target.secrets.add(token)
+    hidden = [*target.secrets.values(), token, *secrets.values()]
     if not results_path.exists():
         Redactor(hidden).tree(report_dir)
         raise GeneratorFailedError(
             f"Locust wrote no results (see {log_path}): {_log_tail(log_path, hidden)}"
         )
+    outage = _outage(target, token, read_results(results_path))
     result = _judge(
         results_path=results_path,
         report_dir=report_dir,
@@ -392,14 +412,45 @@ def run_load(
         workers=workers,
         limits=limits_in_force,
         echo=echo,
+        unavailable=outage,
     )
     Redactor(hidden).tree(report_dir)
     return result
 
 
-def _token(profile: TargetProfile) -> str:
-    """The bearer token, checked by the shared preflight (exit 3 when unreachable/rejected)."""
-    return preflight(profile)
+def _token(target: Target) -> str:
+    """The bearer token, checked by the command's one preflight (exit 3 when unreachable)."""
+    return target.token()
+
+
+OUTAGE_PROBE_S = 5.0
+
+
+def _outage(target: Target, token: str, results: Mapping[str, Any]) -> str:
+    """Why the target counts as gone (exit 3), or "": requests went unanswered during the
+    run and the target still does not answer one request afterwards."""
+    counters = results.get("counters", {})
+    no_answer = int(results.get("statuses", {}).get("0", 0)) + int(counters.get("unfinished", 0))
+    if no_answer == 0:
+        return ""
+    funded = target.profile.customer("funded")
+    assert funded is not None
+    try:
+        run_preflight(
+            target.base_url,
+            funded,
+            target.auth if target.auth.exchanges else type(target.auth).static(token),
+            deadline_s=min(OUTAGE_PROBE_S, preflight_timeout()),
+        )
+    except TargetUnavailableError as exc:
+        sent = int(counters.get("sent", 0)) or no_answer
+        return (
+            f"the target stopped answering during the run ({no_answer} of {sent} requests "
+            f"got no answer) and still does not: {exc}"
+        )
+    except HarnessError:
+        return ""
+    return ""
 
 
 def _judge(
@@ -414,6 +465,7 @@ def _judge(
     workers: int,
     limits: Mapping[str, float],
     echo: bool,
+    unavailable: str = "",
 ) -> LoadResult:
     results = read_results(results_path)
     window = schedule.duration
@@ -426,7 +478,9 @@ def _judge(
     expected = int(results.get("processes_expected", 1))
     if reported < expected:
         invalid.append(f"only {reported} of {expected} generator processes reported")
-    if invalid:
+    if unavailable:
+        exit_code = int(ExitCode.TARGET_UNAVAILABLE)
+    elif invalid:
         exit_code = int(ExitCode.RESULT_INVALID)
     elif all(v.passed for v in verdicts):
         exit_code = int(ExitCode.OK)
@@ -487,10 +541,14 @@ def _judge(
         exit_code=exit_code,
         outputs=outputs,
     )
+    if unavailable:
+        document["target_unavailable"] = unavailable
     summary_path = report_dir / summary.SUMMARY_FILE
     summary.write_summary(summary_path, document)
     if echo:
         print(summary.format_report(document), flush=True)
+        if unavailable:
+            print(f"  target unavailable: {unavailable}", flush=True)
         print(f"  report: {report_dir}", flush=True)
     counters = results.get("counters", {})
     return LoadResult(
@@ -504,6 +562,7 @@ def _judge(
         target_rps=health.target_rps,
         requests=int(counters.get("completed", 0)) + int(counters.get("unfinished", 0)),
         failures={str(k): int(v) for k, v in results.get("failures", {}).items()},
+        unavailable_reason=unavailable,
     )
 
 
@@ -524,7 +583,7 @@ def _health(results: Mapping[str, Any], window: float) -> GeneratorHealth:
 
 
 def run_worker(
-    profile: TargetProfile,
+    target: Target | TargetProfile,
     *,
     master_host: str,
     master_port: int = 5557,
@@ -537,11 +596,12 @@ def run_worker(
 ) -> int:
     """Serve as Locust worker(s) for a master elsewhere; the master judges the run."""
     safety.check_processes(processes, limits or safety.Limits())
-    kinds = build_mix(profile)
+    target = as_target(target)
+    kinds = build_mix(target.profile)
     secrets: dict[str, str] = {}
     if token is None:
-        token = _token(profile)
-        secrets = auth.client_credentials_env(profile, os.environ)
+        token = _token(target)
+        secrets = auth.client_credentials_env(target)
     report_dir = _report_dir(output_root.resolve(), "worker")
     plan_path = report_dir / "plan.json"
     write_plan(plan_path, kinds, None)
@@ -567,14 +627,21 @@ def run_worker(
     log_path = report_dir / "locust.log"
     code = _run_subprocess(
         command,
-        locust_env(plan_path, token, shaped=False, secrets=secrets),
+        locust_env(
+            plan_path,
+            token,
+            shaped=False,
+            secrets=secrets,
+            run_secrets=target.secrets,
+            credential_env=target.credential_env,
+        ),
         report_dir,
         log_path,
         max_wait_s,
         echo=False,
         label="worker",
     )
-    Redactor([token, *secrets.values()]).tree(report_dir)
+    Redactor([*target.secrets.values(), token, *secrets.values()]).tree(report_dir)
     return int(ExitCode.OK) if code == 0 else int(ExitCode.RESULT_INVALID)
 
 
