@@ -19,6 +19,7 @@ from ..reference.data import load_fixtures
 from ..reference.describe import describe, write_profile
 from ..reference.faults import FaultConfig, Faults, parse_duration, parse_latency, parse_rate
 from ..reference.responses import decimal_places
+from ._arguments import positive_float
 
 LISTENING = "oms-harness reference listening on {base_url}"
 
@@ -42,6 +43,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--stop-on-stdin-eof",
         action="store_true",
         help="stop when standard input closes (a supervisor's death then stops the server)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=positive_float,
+        default=server.HEADER_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"seconds for a request's headers to arrive, else 408 ({server.HEADER_TIMEOUT_S:g})",
     )
     faults = parser.add_argument_group("fault injection (all off by default)")
     faults.add_argument(
@@ -111,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.stop_on_stdin_eof:
         _stop_when_stdin_closes()
-    server.run(app, sock, ready)
+    server.run(app, sock, ready, header_timeout=args.header_timeout)
     return 0
 
 
