@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
@@ -24,8 +25,7 @@ def _connect(target: LocalTarget) -> socket.socket:
     parts = urlsplit(target.base_url)
     assert parts.hostname is not None
     assert parts.port is not None
-    sock = socket.create_connection((parts.hostname, parts.port), timeout=15)
-    return sock
+    return socket.create_connection((parts.hostname, parts.port), timeout=15)
 
 
 def _answer(sock: socket.socket) -> bytes:
@@ -41,10 +41,9 @@ def _answer(sock: socket.socket) -> bytes:
 
 def _exchange(target: LocalTarget, request: bytes) -> bytes:
     with _connect(target) as sock:
-        try:
+        # the server may answer and close while we are still sending
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             sock.sendall(request)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the server answered and closed while we were still sending
         return _answer(sock)
 
 
