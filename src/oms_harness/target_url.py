@@ -15,7 +15,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import idna
 
@@ -134,16 +133,15 @@ def parse_target_url(url: str, what: str = "base_url") -> TargetURL:
     if "@" in netloc:
         raise _bad(
             what,
-            "the URL carries userinfo (user:password@); it is refused because it would be "
-            "sent as Basic auth and shown on command lines: use token_env or api_key_env",
+            "the URL carries userinfo, credentials before '@' (refused: they would be sent "
+            "as Basic auth and shown on command lines; use token_env or api_key_env)",
         )
-    parts = urlsplit(f"{scheme}://{rest}")
-    if parts.query or parts.fragment or "?" in rest or "#" in rest:
+    if "?" in rest or "#" in rest:
         raise _bad(what, "a base URL takes no query or fragment")
     host_text, port_text = _split_authority(netloc, what)
     host = normalise_host(host_text, what)
     port = _port(port_text, scheme, what)
-    path = parts.path.rstrip("/")
+    path = rest[len(netloc) :].rstrip("/")
     if not path.isascii():
         raise _bad(what, "the path must be ASCII (percent-encode it)")
     return TargetURL(scheme=scheme, host=host, port=port, path=path)
