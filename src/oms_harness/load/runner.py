@@ -28,12 +28,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from .._resources import load_dir
+from ..bounded_http import fetch
 from ..child_env import child_env
 from ..errors import HarnessError, TargetUnavailableError, UsageError
 from ..exit_codes import ExitCode
-from ..preflight import preflight_timeout, run_preflight
+from ..preflight import preflight_timeout
 from ..profile import TargetProfile
 from ..redaction import Redactor
 from ..run_secrets import RunSecrets
@@ -400,7 +402,7 @@ def run_load(
         raise GeneratorFailedError(
             f"Locust wrote no results (see {log_path}): {_log_tail(log_path, hidden)}"
         )
-    outage = _outage(target, token, read_results(results_path))
+    outage = _outage(target, read_results(results_path))
     result = _judge(
         results_path=results_path,
         report_dir=report_dir,
@@ -426,9 +428,10 @@ def _token(target: Target) -> str:
 OUTAGE_PROBE_S = 5.0
 
 
-def _outage(target: Target, token: str, results: Mapping[str, Any]) -> str:
+def _outage(target: Target, results: Mapping[str, Any]) -> str:
     """Why the target counts as gone (exit 3), or "": requests went unanswered during the
-    run and the target still does not answer one request afterwards."""
+    run and the target still gives no HTTP answer at all afterwards (any status, even a 401
+    to a token minted before a restart, means it is back)."""
     counters = results.get("counters", {})
     no_answer = int(results.get("statuses", {}).get("0", 0)) + int(counters.get("unfinished", 0))
     if no_answer == 0:
@@ -436,10 +439,10 @@ def _outage(target: Target, token: str, results: Mapping[str, Any]) -> str:
     funded = target.profile.customer("funded")
     assert funded is not None
     try:
-        run_preflight(
-            target.base_url,
-            funded,
-            target.auth if target.auth.exchanges else type(target.auth).static(token),
+        fetch(
+            "GET",
+            f"{target.base_url}/customers/{quote(funded, safe='')}/balance",
+            what=f"target {target.base_url}",
             deadline_s=min(OUTAGE_PROBE_S, preflight_timeout()),
         )
     except TargetUnavailableError as exc:
@@ -448,8 +451,6 @@ def _outage(target: Target, token: str, results: Mapping[str, Any]) -> str:
             f"the target stopped answering during the run ({no_answer} of {sent} requests "
             f"got no answer) and still does not: {exc}"
         )
-    except HarnessError:
-        return ""
     return ""
 
 
