@@ -254,6 +254,10 @@ class _Gate:
             + (" (generator-bound)" if facts.generator_bound else "")
             + f" (exit {facts.exit_code})",
         )
+        if result.unavailable_reason:
+            self.progress(
+                "load", f"target unavailable: {self.secrets.scrub(result.unavailable_reason)}"
+            )
         allure.write_load_results(self.results_dir, facts, self.secrets)
         return facts
 
