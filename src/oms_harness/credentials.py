@@ -69,13 +69,25 @@ class TokenAuth(httpx.Auth):
 
     @classmethod
     def client_credentials(
-        cls, base_url: str, api_key: str, api_secret: str, **kwargs: object
+        cls,
+        base_url: str,
+        api_key: str,
+        api_secret: str,
+        *,
+        source: str = "the API credentials",
+        deadline_s: float = EXCHANGE_DEADLINE_S,
+        clock: Callable[[], float] = time.monotonic,
+        on_token: Callable[[str], None] | None = None,
     ) -> TokenAuth:
+        """Exchange ``api_key``/``api_secret`` at ``{base_url}/auth/token`` (lazily)."""
         return cls(
             token_url=f"{base_url}{TOKEN_PATH}",
             api_key=api_key,
             api_secret=api_secret,
-            **kwargs,  # type: ignore[arg-type]
+            source=source,
+            deadline_s=deadline_s,
+            clock=clock,
+            on_token=on_token,
         )
 
     @property

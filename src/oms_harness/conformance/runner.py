@@ -189,7 +189,9 @@ def run_conformance(
         profile_path.write_text(render_profile(anonymous), encoding="utf-8")
         profile_path.chmod(0o600)
         results_path = work / "results.json"
-        env = child_env(target.secrets, credential_env=(*target.credential_env, *_SCRUBBED_ENV))
+        env = child_env(target.secrets, credential_env=target.credential_env)
+        for name in _SCRUBBED_ENV:
+            env.pop(name, None)
         env.update(
             {
                 ENV_PROFILE: str(profile_path),
