@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -39,6 +39,40 @@ def _json_answer(status: bytes, body: bytes) -> bytes:
     )
 
 
+_TOO_LARGE = _json_answer(
+    b"431 Request Header Fields Too Large", b'{"error":"request header fields too large"}'
+)
+_NO_HOST = _json_answer(b"400 Bad Request", b'{"error":"missing Host header"}')
+_TIMED_OUT = _json_answer(b"408 Request Timeout", b'{"error":"request timeout"}')
+
+
+class _RejectedError(Exception):
+    """Raised in a parser callback to stop parsing a request already answered."""
+
+
+def _start_watchdog(protocol: JsonErrorHttpToolsProtocol) -> None:
+    """Once per server: every so often, answer 408 to connections whose headers are late."""
+    state = protocol.server_state
+    if getattr(state, "oms_header_watchdog", False):
+        return
+    state.oms_header_watchdog = True  # type: ignore[attr-defined]
+    timeout = float(getattr(protocol.config, "oms_header_timeout", HEADER_TIMEOUT_S))
+    loop = protocol.loop
+    period = min(1.0, timeout / 4)
+
+    def sweep() -> None:
+        deadline = loop.time() - timeout
+        for connection in list(state.connections):
+            if not isinstance(connection, JsonErrorHttpToolsProtocol):
+                continue
+            since = connection._headers_since
+            if since is not None and since < deadline:
+                connection._refuse(_TIMED_OUT)
+        loop.call_later(period, sweep)
+
+    loop.call_later(period, sweep)
+
+
 class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
     """httptools, but a request it cannot parse still gets a JSON body.
 
@@ -57,90 +91,54 @@ class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(_json_answer(b"400 Bad Request", body))
 
     # -- hardening ---------------------------------------------------------------------------
+    # Cheap on the hot path: a timestamp per request, one loop over the headers once they are
+    # complete; the header timeout is one watchdog per server, not a timer per request.
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._header_bytes = 0
-        """Request line and headers of the current request, as parsed."""
         self._raw_bytes = 0
         """Bytes received while the current request's headers are incomplete."""
-        self._in_headers = True
-        self._rejection: bytes | None = None
-        self._header_timer: asyncio.TimerHandle | None = None
-        self._arm_header_timer()
-
-    def _arm_header_timer(self) -> None:
-        if self._header_timer is None:
-            timeout = getattr(self.config, "oms_header_timeout", HEADER_TIMEOUT_S)
-            self._header_timer = self.loop.call_later(timeout, self._headers_too_slow)
-
-    def _disarm_header_timer(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _headers_too_slow(self) -> None:
-        self._header_timer = None
-        if self._in_headers and not self.transport.is_closing():
-            self._refuse(_json_answer(b"408 Request Timeout", b'{"error":"request timeout"}'))
+        self._headers_since: float | None = self.loop.time()
+        """When the current request's headers began (None: not reading headers)."""
+        _start_watchdog(self)
 
     def _refuse(self, answer: bytes) -> None:
-        self._disarm_header_timer()
+        self._headers_since = None
         if not self.transport.is_closing():
             self.transport.write(answer)
             self.transport.close()
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_header_timer()
-        super().connection_lost(exc)
+    def _reject(self, answer: bytes) -> NoReturn:
+        """Answer and close now; the raise stops the parser (uvicorn's 400 then finds the
+        transport closing and sends nothing)."""
+        self._refuse(answer)
+        raise _RejectedError
 
     def data_received(self, data: bytes) -> None:
-        if self._in_headers:
+        if self._headers_since is not None:
             self._raw_bytes += len(data)
         super().data_received(data)
-        if self._rejection is not None:
-            self._refuse(self._rejection)
-        elif self._in_headers and self._raw_bytes > MAX_HEADER_BYTES:
-            too_large = b'{"error":"request header fields too large"}'
-            self._refuse(_json_answer(b"431 Request Header Fields Too Large", too_large))
+        if self._headers_since is not None and self._raw_bytes > MAX_HEADER_BYTES:
+            self._refuse(_TOO_LARGE)
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self._in_headers = True
-        self._header_bytes = len(b"GET  HTTP/1.1\r\n")
-        self._arm_header_timer()
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._header_bytes += len(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        self._header_bytes += len(name) + len(value) + 4
+        self._headers_since = self.loop.time()
 
     def on_headers_complete(self) -> None:
-        self._in_headers = False
+        self._headers_since = None
         self._raw_bytes = 0
-        self._disarm_header_timer()
-        too_large = self._header_bytes > MAX_HEADER_BYTES
-        if too_large:
-            body = b'{"error":"request header fields too large"}'
-            self._rejection = _json_answer(b"431 Request Header Fields Too Large", body)
-            return
-        if self.parser.get_http_version() == "1.1" and not any(
-            name == b"host" for name, _ in self.headers
-        ):
-            self._rejection = _json_answer(b"400 Bad Request", b'{"error":"missing Host header"}')
-            return
+        size = len(self.url)
+        host = False
+        for name, value in self.headers:
+            size += len(name) + len(value)
+            if name == b"host":
+                host = True
+        if size > MAX_HEADER_BYTES:
+            self._reject(_TOO_LARGE)
+        if not host and self.parser.get_http_version() == "1.1":
+            self._reject(_NO_HOST)
         super().on_headers_complete()
-
-    def on_body(self, body: bytes) -> None:
-        if self._rejection is None:
-            super().on_body(body)
-
-    def on_message_complete(self) -> None:
-        if self._rejection is None:
-            super().on_message_complete()
 
     def _unsupported_upgrade_warning(self) -> None:
         """An upgrade is answered as the plain HTTP request it also is: nothing to warn about."""
