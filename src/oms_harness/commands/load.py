@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
         "min_rps": args.slo_min_rps,
     }
     if args.judge is not None:
+        check_outputs(output(args.report_dir, "--report-dir", directory=True))
         judged_profile = resolve_profile(args.profile, args.base_url, args.token)
         return judge_results(
             args.judge,
