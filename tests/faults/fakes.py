@@ -188,3 +188,15 @@ def dying_proxy(upstream: tuple[str, int], *, answer_for_s: float) -> Iterator[i
     finally:
         stop.set()
         acceptor.join(timeout=5)
+
+
+def not_found(conn: socket.socket, stop: threading.Event) -> None:
+    """Answers every request 404: it does not know the profile's customers."""
+    if not _read_request(conn, stop):
+        return
+    body = b'{"error":"customer not found"}'
+    conn.sendall(
+        b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\n"
+        + f"content-length: {len(body)}\r\nconnection: close\r\n\r\n".encode()
+        + body
+    )

@@ -127,3 +127,19 @@ def test_a_target_that_stops_answering_mid_run_exits_3(
     assert "unavailable" in (captured.out + captured.err).lower()
     if command == "load":
         assert "stopped answering during the run" in captured.out
+
+
+@pytest.mark.parametrize("command", ["conformance", "load", "gate"])
+def test_a_target_that_does_not_know_the_funded_customer_exits_2(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with fakes.fake_target(fakes.not_found) as port:
+        code = main(_argv(command, _profile(tmp_path, port, "http"), tmp_path))
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    lines = _error_lines(command, err)
+    assert len(lines) == 1, err
+    assert "funded" in lines[0]
+    assert FUNDED in lines[0]
+    assert "404" in lines[0]
