@@ -145,3 +145,46 @@ def test_output_paths_are_checked_before_any_request(tmp_path: Path) -> None:
     )
     assert not (tmp_path / "new").exists()  # checked, not created
     assert list(tmp_path.iterdir()) == [blocker]  # the write probe leaves nothing behind
+
+
+class _ExchangeHandler(BaseHTTPRequestHandler):
+    """POST /auth/token mints token-0, token-1, ...; GET accepts only the newest token."""
+
+    minted: list[str] = []  # noqa: RUF012 - per-server state, set by the factory below
+
+    def _answer(self, status: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        type(self).minted.append(f"token-{len(type(self).minted)}")
+        self._answer(200, {"accessToken": type(self).minted[-1], "expiresIn": 3600})
+
+    def do_GET(self) -> None:
+        newest = f"Bearer {type(self).minted[-1]}" if len(type(self).minted) > 1 else ""
+        ok = self.headers.get("Authorization") == newest
+        self._answer(200 if ok else 401, {"error": "x"})
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+def test_the_preflight_exchanges_again_once_after_a_401() -> None:
+    handler = type("Handler", (_ExchangeHandler,), {"minted": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/v0.9"
+        profile = _profile(url, api_key_env="K", api_secret_env="S")
+        target = resolve_target(profile, environ={"K": "key-123456", "S": "secret-123456"})
+        assert target.token() == "token-1"
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert handler.minted == ["token-0", "token-1"]
+    assert {"token-0", "token-1"} <= target.secrets.values()

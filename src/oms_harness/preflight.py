@@ -59,13 +59,17 @@ def run_preflight(
     remaining = limit - (time.monotonic() - started)
     if remaining <= 0:
         raise TargetUnavailableError(f"target {base_url} did not answer within {limit:g} s")
+    # the token source signs the request itself: with client credentials a 401 is answered by
+    # one fresh exchange and one retry, as every other sender does
     response = fetch(
         "GET",
         f"{base_url}/customers/{quote(funded, safe='')}/balance",
         what=f"target {base_url}",
         deadline_s=remaining,
-        headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+        auth=auth,
+        headers={"Accept": "application/json"},
     )
+    token = auth.token()
     if response.status in REJECTED_STATUSES:
         raise TargetUnavailableError(
             f"target {base_url} rejected the configured credentials "
