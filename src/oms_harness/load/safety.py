@@ -10,10 +10,9 @@ import os
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-from ..target import PRODUCTION_HOSTS, check_production, is_production_host
+from ..target import check_production, is_production_host
 from ..target_url import parse_target_url
 
-__all__ = ["PRODUCTION_HOSTS"]
 MAX_RATE_RPS = 1000.0
 MAX_DURATION_S = 3600.0
 MAX_USERS = 5000
