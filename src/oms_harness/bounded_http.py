@@ -59,13 +59,16 @@ def fetch(
     what: str,
     deadline_s: float,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    stated_s: float | None = None,
     **kwargs: Any,
 ) -> BoundedResponse:
     """``method url`` within ``deadline_s`` seconds, or :class:`TargetUnavailableError`.
 
     ``what`` names the request in the one-line error (never the URL's secrets: a target URL
-    here never carries userinfo).
+    here never carries userinfo); ``stated_s`` is the limit the message names (the caller's
+    whole deadline, when this request has only what is left of it).
     """
+    stated = deadline_s if stated_s is None else stated_s
     deadline = time.monotonic() + deadline_s
     outcome: list[BoundedResponse | BaseException] = []
 
@@ -79,7 +82,7 @@ def fetch(
     worker.start()
     worker.join(deadline_s + 0.5)
     if not outcome:
-        raise TargetUnavailableError(f"{what}: no complete answer within {deadline_s:g} s")
+        raise TargetUnavailableError(f"{what}: no complete answer within {stated:g} s")
     result = outcome[0]
     if isinstance(result, BoundedResponse):
         return result
@@ -88,7 +91,7 @@ def fetch(
     if isinstance(result, _OverrunError):
         raise TargetUnavailableError(f"{what}: the answer is too large ({result})")
     if isinstance(result, httpx.TimeoutException):
-        raise TargetUnavailableError(f"{what}: no complete answer within {deadline_s:g} s")
+        raise TargetUnavailableError(f"{what}: no complete answer within {stated:g} s")
     if isinstance(result, httpx.HTTPError | OSError):
         raise TargetUnavailableError(f"{what}: cannot reach the target ({_describe(result)})")
     raise result

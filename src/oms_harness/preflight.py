@@ -66,6 +66,7 @@ def run_preflight(
         f"{base_url}/customers/{quote(funded, safe='')}/balance",
         what=f"target {base_url}",
         deadline_s=remaining,
+        stated_s=limit,
         auth=auth,
         headers={"Accept": "application/json"},
     )

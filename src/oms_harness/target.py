@@ -59,6 +59,8 @@ class Target:
     secrets: RunSecrets
     credential_env: tuple[str, ...] = ()
     """Names of the user's environment variables holding credentials (kept from children)."""
+    preflight_timeout: float | None = None
+    """The preflight's deadline in seconds (None: ``OMS_HARNESS_PREFLIGHT_TIMEOUT`` or 10)."""
     _preflight: _Once = field(default_factory=_Once, repr=False)
 
     def __repr__(self) -> str:
@@ -80,7 +82,9 @@ class Target:
                 funded = self.profile.customer("funded")
                 assert funded is not None  # parse_profile requires it
                 try:
-                    once.result = preflight.run_preflight(self.base_url, funded, self.auth)
+                    once.result = preflight.run_preflight(
+                        self.base_url, funded, self.auth, deadline_s=self.preflight_timeout
+                    )
                 except HarnessError as exc:
                     once.error = exc
             if once.error is not None:
@@ -99,6 +103,7 @@ def resolve_target(
     environ: Mapping[str, str] | None = None,
     allow_production: bool | None = None,
     outputs: Sequence[OutputPath] = (),
+    preflight_timeout: float | None = None,
 ) -> Target:
     """The command's one target (exit 2 for anything wrong with it, before any request).
 
@@ -114,7 +119,14 @@ def resolve_target(
     auth = token_auth(profile, env, on_token=secrets.add)
     creds = profile.credentials
     names = tuple(n for n in (creds.token_env, creds.api_key_env, creds.api_secret_env) if n)
-    return Target(profile=profile, url=url, auth=auth, secrets=secrets, credential_env=names)
+    return Target(
+        profile=profile,
+        url=url,
+        auth=auth,
+        secrets=secrets,
+        credential_env=names,
+        preflight_timeout=preflight_timeout,
+    )
 
 
 def output(path: Path | None, flag: str, *, directory: bool) -> list[OutputPath]:

@@ -143,3 +143,15 @@ def test_a_target_that_does_not_know_the_funded_customer_exits_2(
     assert "funded" in lines[0]
     assert FUNDED in lines[0]
     assert "404" in lines[0]
+
+
+def test_the_preflight_timeout_flag_bounds_a_silent_target(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMS_HARNESS_PREFLIGHT_TIMEOUT")
+    with fakes.fake_target(fakes.never_answers) as port:
+        argv = _argv("conformance", _profile(tmp_path, port, "http"), tmp_path)
+        code = main([*argv, "--preflight-timeout", "0.5"])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "within 0.5 s" in err

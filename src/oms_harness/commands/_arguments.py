@@ -65,6 +65,13 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument(
         "--token", metavar="T", help="bearer token (overrides the profile; prefer token_env)"
     )
+    target.add_argument(
+        "--preflight-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="wall-clock limit of the preflight, token exchange included (default 10; "
+        "or OMS_HARNESS_PREFLIGHT_TIMEOUT); reaching it exits 3",
+    )
 
 
 def add_fuzz_arguments(parser: argparse.ArgumentParser, default_examples: int) -> None:

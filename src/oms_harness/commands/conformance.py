@@ -56,7 +56,9 @@ def run(args: argparse.Namespace) -> int:
         check_outputs(outputs)
         print("conformance: no target given, starting the local reference")
         with local_reference() as reference:
-            target = resolve_target(reference.profile, outputs=outputs)
+            target = resolve_target(
+                reference.profile, outputs=outputs, preflight_timeout=args.preflight_timeout
+            )
             return runner.run_conformance(target, **options).exit_code
-    target = resolve_target(profile, outputs=outputs)
+    target = resolve_target(profile, outputs=outputs, preflight_timeout=args.preflight_timeout)
     return runner.run_conformance(target, **options).exit_code

@@ -99,7 +99,12 @@ def run(args: argparse.Namespace) -> int:
     outputs = output(args.report_dir, "--report-dir", directory=True)
     # before any request: refusing production at the load phase would waste the whole run
     guard = None if args.skip_load else bool(args.allow_production)
-    target = resolve_target(profile, allow_production=guard, outputs=outputs) if profile else None
+    deadline = args.preflight_timeout
+    target = (
+        resolve_target(profile, allow_production=guard, outputs=outputs, preflight_timeout=deadline)
+        if profile
+        else None
+    )
     report_dir = prepare_report_dir(args.report_dir)
     before = snapshot(report_dir)
     progress = _Progress()
@@ -109,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
             progress("target", "starting the embedded local reference")
             reference = stack.enter_context(local_reference())
-            target = resolve_target(reference.profile)
+            target = resolve_target(reference.profile, preflight_timeout=deadline)
         return _Gate(args, target, progress, report_dir, before).run()
 
 

@@ -158,7 +158,12 @@ def run(args: argparse.Namespace) -> int:
         if profile is None:
             raise UsageError("--worker needs --profile (the customers and the token)")
         return run_worker(
-            resolve_target(profile, allow_production=args.allow_production, outputs=outputs),
+            resolve_target(
+                profile,
+                allow_production=args.allow_production,
+                outputs=outputs,
+                preflight_timeout=args.preflight_timeout,
+            ),
             master_host=args.master_host,
             master_port=args.master_port,
             processes=args.processes,
@@ -202,11 +207,17 @@ def run(args: argparse.Namespace) -> int:
     )
     slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
     if profile is not None:
-        target = resolve_target(profile, allow_production=args.allow_production, outputs=outputs)
+        target = resolve_target(
+            profile,
+            allow_production=args.allow_production,
+            outputs=outputs,
+            preflight_timeout=args.preflight_timeout,
+        )
         return runner.run_load(target, **options).exit_code
     from ..local_target import local_reference
 
     check_outputs(outputs)
     print("load: no target given, starting the local reference", flush=True)
     with local_reference() as reference:
-        return runner.run_load(resolve_target(reference.profile), **options).exit_code
+        target = resolve_target(reference.profile, preflight_timeout=args.preflight_timeout)
+        return runner.run_load(target, **options).exit_code
