@@ -82,6 +82,8 @@ class LoadResult:
     failures: dict[str, int] = field(default_factory=dict)
     unavailable_reason: str = ""
     """Why the run is exit 3: the target stopped answering during it."""
+    contract_violations: dict[str, int] = field(default_factory=dict)
+    """Rule id -> answers under load that broke it (the ``contract_violations`` SLO)."""
 
 
 @dataclass(frozen=True)
@@ -472,7 +474,9 @@ def _judge(
     window = schedule.duration
     latency = summary.latency_tables(results)
     measured = summary.measured_figures(results, latency, window)
-    verdicts = slo.evaluate(limits, measured)
+    verdicts = slo.evaluate(
+        limits, measured, {"contract_violations": summary.violation_detail(results)}
+    )
     health = _health(results, window)
     invalid = list(health.reasons)
     reported = int(results.get("processes_reported", 0))
@@ -564,6 +568,9 @@ def _judge(
         requests=int(counters.get("completed", 0)) + int(counters.get("unfinished", 0)),
         failures={str(k): int(v) for k, v in results.get("failures", {}).items()},
         unavailable_reason=unavailable,
+        contract_violations={
+            str(k): int(v) for k, v in results.get("contract_violations", {}).items()
+        },
     )
 
 

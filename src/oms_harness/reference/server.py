@@ -13,6 +13,7 @@ section 3.2). Every such answer is JSON, like every other answer of the referenc
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable
 from typing import Any, Literal, NoReturn
@@ -20,10 +21,12 @@ from typing import Any, Literal, NoReturn
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ..contract import spec
 from ..errors import UsageError
 
 BACKLOG = 2048
-_BALANCE_PREFIX = b"/v0.9/customers/"
+_BALANCE_PREFIX = spec.base_path().encode() + b"/customers/"
+_INVALID_ID_BODY = json.dumps({"error": spec.exact_error_text(400)}, separators=(",", ":"))
 HEADER_TIMEOUT_S = 10.0
 """From a connection's first byte (or a keep-alive request's first byte) to its last header."""
 MAX_HEADER_BYTES = 16 * 1024
@@ -85,7 +88,7 @@ class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         url = getattr(self, "url", b"") or b""
         if url.startswith(_BALANCE_PREFIX):
-            body = b'{"error":"invalid customer id"}'
+            body = _INVALID_ID_BODY.encode()
         else:
             body = b'{"error":"bad request"}'
         self._refuse(_json_answer(b"400 Bad Request", body))
