@@ -47,7 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         ),
     )
     run.add_argument("--rate", type=positive_float, metavar="RPS", help="(peak) arrival rate")
-    run.add_argument("--duration", metavar="30s", help="run length: 30s, 2m, 250ms")
+    run.add_argument("--duration", metavar="30s", help="run length: 30s, 1m30s, 2m, 250ms")
     run.add_argument(
         "--ramp-up",
         metavar="5s",
@@ -124,11 +124,11 @@ def run(args: argparse.Namespace) -> int:
             output_root=args.report_dir,
             base_url=judged_profile.base_url if judged_profile else "",
         ).exit_code
-    duration = safety.parse_duration(args.duration) if args.duration else None
-    ramp_up = safety.parse_duration(args.ramp_up) if args.ramp_up else 0.0
+    duration = safety.parse_duration(args.duration, "--duration") if args.duration else None
+    ramp_up = safety.parse_duration(args.ramp_up, "--ramp-up") if args.ramp_up else 0.0
     limits = safety.Limits(
         max_rate=args.max_rate,
-        max_duration=safety.parse_duration(args.max_duration)
+        max_duration=safety.parse_duration(args.max_duration, "--max-duration")
         if args.max_duration
         else safety.MAX_DURATION_S,
         max_processes=args.max_processes or safety.default_max_processes(),

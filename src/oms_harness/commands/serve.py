@@ -109,9 +109,18 @@ def run(args: argparse.Namespace) -> int:
     def ready() -> None:
         print(LISTENING.format(base_url=base_url), flush=True)
 
-    if args.stop_on_stdin_eof:
-        _stop_when_stdin_closes()
-    server.run(app, sock, ready)
+    if not args.stop_on_stdin_eof:
+        server.run(app, sock, ready)
+        return 0
+    _stop_when_stdin_closes()
+    try:
+        server.run(app, sock, ready)
+    finally:
+        # supervised: the profile holds a token and the supervisor may have died by SIGKILL,
+        # so its child removes it (the token is worthless once this process is gone anyway)
+        if args.write_profile is not None:
+            with contextlib.suppress(OSError):
+                args.write_profile.unlink()
     return 0
 
 
