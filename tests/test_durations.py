@@ -42,7 +42,8 @@ def test_zero_only_where_allowed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(0.5, "0.5s"), (5, "5s"), (42.4, "42s"), (65, "1m05s"), (3725, "1h02m05s")]
+    ("seconds", "text"),
+    [(0.5, "0.5s"), (5, "5s"), (42.4, "42s"), (65, "1m05s"), (3725, "1h02m05s")],
 )
 def test_format(seconds: float, text: str) -> None:
     assert format_duration(seconds) == text

@@ -24,13 +24,10 @@ EXAMPLES = "e.g. 30s, 1m30s, 250ms, 2h"
 def parse_duration(text: str, what: str = "duration", *, allow_zero: bool = False) -> float:
     """``text`` as seconds; a :class:`UsageError` naming ``what`` when it is not a duration."""
     value = text.strip().lower()
-    if _BARE.fullmatch(value):
-        seconds = float(value)
-    else:
-        seconds = _parse_parts(value, text, what)
+    seconds = float(value) if _BARE.fullmatch(value) else _parse_parts(value, text, what)
     if math.isinf(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
         bound = "zero or more" if allow_zero else "positive"
-        raise UsageError(f"{what} {text!r} must be {bound}")
+        raise UsageError(f"{what}: duration {text!r} must be {bound}")
     return seconds
 
 
@@ -39,12 +36,12 @@ def _parse_parts(value: str, text: str, what: str) -> float:
     while position < len(value):
         match = _PART.match(value, position)
         if match is None or _ORDER.index(match[2]) <= last_unit:
-            raise UsageError(f"invalid {what} {text!r} ({EXAMPLES})")
+            raise UsageError(f"{what}: invalid duration {text!r} ({EXAMPLES})")
         last_unit = _ORDER.index(match[2])
         seconds += float(match[1]) * _SCALE[match[2]]
         position = match.end()
     if position == 0:
-        raise UsageError(f"invalid {what} {text!r} ({EXAMPLES})")
+        raise UsageError(f"{what}: invalid duration {text!r} ({EXAMPLES})")
     return seconds
 
 
@@ -52,6 +49,6 @@ def format_duration(seconds: float) -> str:
     """A short human form of ``seconds`` for progress lines: ``1m05s``, ``42s``, ``0.5s``."""
     if seconds < 60:
         return f"{seconds:.0f}s" if seconds >= 10 or seconds == int(seconds) else f"{seconds:.1f}s"
-    minutes, rest = divmod(int(round(seconds)), 60)
+    minutes, rest = divmod(round(seconds), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h{minutes:02d}m{rest:02d}s" if hours else f"{minutes}m{rest:02d}s"

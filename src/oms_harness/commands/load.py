@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..load import runner, safety, slo
+from ..load.names import TRANSPORTS
 from ..load.runner import (
     Distribution,
     container_settings,
@@ -54,10 +55,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="climb from 0 to the rate first (the open model's spawn rate; default: none)",
     )
     run.add_argument(
+        "--max-in-flight",
         "--users",
+        dest="users",
         type=positive_int,
         metavar="N",
-        help="max requests in flight (default: 2 s of arrivals at the peak rate, at least 32)",
+        help="cap on requests in flight over all processes (default: 2 s of arrivals at the "
+        "peak rate, at least 32). --users is the older name of the same cap: it is NOT "
+        "Locust's number of users (the open model sends at the scheduled rate however many "
+        "answers are pending, and this only bounds how many may be pending)",
     )
     run.add_argument(
         "--processes", type=positive_int, default=1, metavar="N", help="generator processes"
@@ -69,6 +75,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"cap on --processes (default {safety.PROCESSES_PER_CORE} per CPU core)",
     )
     run.add_argument("--report-dir", type=Path, default=Path("reports/load"), metavar="DIR")
+    run.add_argument(
+        "--quiet", action="store_true", help="no progress line every 5 s (the verdict still prints)"
+    )
+    run.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="auto",
+        help="auto: the fast request path when its start-up self-check passes, else Locust's "
+        "public FastHttpSession with a warning; fasthttp: the public path on purpose",
+    )
     run.add_argument("--max-rate", type=positive_float, default=safety.MAX_RATE_RPS)
     run.add_argument("--max-duration", metavar="1h", help=f"cap ({safety.MAX_DURATION_S:g}s)")
     slos = parser.add_argument_group("SLOs (override the profile's [slo] table)")
@@ -184,6 +200,8 @@ def run(args: argparse.Namespace) -> int:
         "limits": limits,
         "distribution": distribution,
         "ramp_up": ramp_up,
+        "quiet": args.quiet,
+        "transport": args.transport,
     }
     plan_run(
         profile.base_url if profile is not None else "http://127.0.0.1/",

@@ -31,6 +31,8 @@ COUNTERS = (
     "token_refreshes",
     "token_reexchanges",
     "token_errors",
+    "transport_errors",
+    "violations",
 )
 
 
@@ -112,6 +114,8 @@ def merge_reports(
                 "late_sends": int(r.get("late_sends", 0)),
                 "t0_epoch": r.get("t0_epoch"),
                 "cpu_seconds": float(r.get("cpu_seconds", 0.0)),
+                "transport": str(r.get("transport", "raw")),
+                "transport_warning": str(r.get("transport_warning", "")),
             }
             for name, r in sorted(reports.items())
         },

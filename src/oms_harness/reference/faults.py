@@ -20,6 +20,7 @@ from ..errors import UsageError
 MAX_LATENCY_SECONDS = 60.0
 MAX_STALL_SECONDS = 30.0
 
+
 def parse_duration(text: str, what: str = "duration") -> float:
     """A fault's duration (zero allowed): the harness's one grammar, see :mod:`..durations`."""
     return durations.parse_duration(text, what, allow_zero=True)
