@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -27,11 +28,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from .. import lifeline
 from .._resources import conformance_dir
 from ..errors import UsageError
 from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
 from ..redaction import Redactor, snapshot, written_since
+from . import progress
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
@@ -114,14 +117,24 @@ def pytest_command(
     return command
 
 
+_DOTS = re.compile(r"[.FEsxX]+\s*(\[\s*\d+%\])?")
+"""A line of pytest's ``-q`` progress dots (replaced by the progress records)."""
+
+
 def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
-    """Relay pytest's output (redacted) and return its last non-blank line."""
+    """Relay pytest's output (redacted, progress records as lines, no dots); return its
+    last non-blank line that is not a progress record."""
     last = ""
     for line in stream:
         clean = redact(line)
-        if clean.strip():
-            last = clean.strip()
-        if echo:
+        before, record = progress.split(clean.strip())
+        if record is not None and echo:
+            print(progress.format_line(record), flush=True)
+        if before:
+            last = before
+        if echo and before and not _DOTS.fullmatch(before):
+            print(before, flush=True)
+        elif echo and not before and record is None:
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
@@ -194,6 +207,7 @@ def run_conformance(
                 ENV_RESULTS: str(results_path),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                **lifeline.child_environment(),
             }
         )
         if echo:
@@ -209,6 +223,7 @@ def run_conformance(
             encoding="utf-8",
             errors="replace",
             start_new_session=True,  # its own process group: the time limit stops all of it
+            preexec_fn=lifeline.preexec_for(os.getpid()),  # it dies with us, even by SIGKILL
         ) as process:
             assert process.stdout is not None
             expired = threading.Event()
