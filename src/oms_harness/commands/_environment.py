@@ -86,7 +86,7 @@ def table(parsers: Mapping[str, argparse.ArgumentParser]) -> list[tuple[str, str
     rows: dict[str, tuple[str, list[str]]] = {}
     for command, parser in parsers.items():
         for name, action in options(parser):
-            flag = f"--{name[len(PREFIX):].lower().replace('_', '-')}"
+            flag = f"--{name[len(PREFIX) :].lower().replace('_', '-')}"
             if flag not in action.option_strings:
                 continue
             rows.setdefault(name, (flag, []))[1].append(command)

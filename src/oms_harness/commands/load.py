@@ -10,12 +10,13 @@ import argparse
 import json
 from pathlib import Path
 
+from .._resources import load_dir
 from ..errors import UsageError
-from ..load import runner, safety, slo
+from ..load import kubernetes, runner, safety, slo
 from ..load.names import TRANSPORTS
 from ..load.runner import (
     Distribution,
-    container_settings,
+    container_plan,
     judge_results,
     plan_run,
     run_worker,
@@ -112,6 +113,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print the plan JSON and master args for Locust containers (Kubernetes) and exit",
     )
     dist.add_argument(
+        "--print-kubernetes",
+        action="store_true",
+        help="print the Locust operator's LocustTest manifest for this plan and exit "
+        "(load/k8s/locusttest.yaml is one; the token is substituted at apply time)",
+    )
+    dist.add_argument(
         "--judge",
         type=Path,
         metavar="FILE",
@@ -150,10 +157,11 @@ def run(args: argparse.Namespace) -> int:
         max_processes=args.max_processes or safety.default_max_processes(),
     )
     profile = resolve_profile(args.profile, args.base_url, args.token)
-    if args.print_container_settings:
+    if args.print_container_settings or args.print_kubernetes:
+        flag = "--print-kubernetes" if args.print_kubernetes else "--print-container-settings"
         if profile is None:
-            raise UsageError("--print-container-settings needs --profile")
-        settings = container_settings(
+            raise UsageError(f"{flag} needs --profile")
+        plan = container_plan(
             profile,
             scenario=args.scenario,
             rate=args.rate,
@@ -164,7 +172,10 @@ def run(args: argparse.Namespace) -> int:
             limits=limits,
             ramp_up=ramp_up,
         )
-        print(json.dumps(settings, indent=2))
+        if args.print_kubernetes:
+            print(kubernetes.render(plan, load_dir() / "locustfile.py"), end="")
+        else:
+            print(json.dumps(plan.container_settings(), indent=2))
         return 0
     if args.worker:
         if profile is None:

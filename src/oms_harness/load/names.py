@@ -89,8 +89,8 @@ class AgentOptions:
 
     def to_argv(self) -> list[str]:
         return [
-            "--oms-schedule",
-            json.dumps(self.schedule.to_json()),
+            "--oms-schedule",  # compact: no whitespace (container args split on it)
+            json.dumps(self.schedule.to_json(), separators=(",", ":")),
             "--oms-max-in-flight",
             str(self.max_in_flight),
             "--oms-interval",
