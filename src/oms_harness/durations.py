@@ -24,9 +24,11 @@ EXAMPLES = "e.g. 30s, 1m30s, 250ms, 2h"
 def parse_duration(text: str, what: str = "duration", *, allow_zero: bool = False) -> float:
     """``text`` as seconds; a :class:`UsageError` naming ``what`` when it is not a duration."""
     value = text.strip().lower()
+    bound = "zero or more" if allow_zero else "positive"
+    if value.startswith("-") and len(value) > 1:
+        raise UsageError(f"{what}: duration {text!r} must be {bound}")
     seconds = float(value) if _BARE.fullmatch(value) else _parse_parts(value, text, what)
     if math.isinf(seconds) or seconds < 0 or (seconds == 0 and not allow_zero):
-        bound = "zero or more" if allow_zero else "positive"
         raise UsageError(f"{what}: duration {text!r} must be {bound}")
     return seconds
 

@@ -30,6 +30,7 @@ from typing import IO
 
 from .. import lifeline
 from .._resources import conformance_dir
+from ..durations import parse_duration
 from ..errors import UsageError
 from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
@@ -76,10 +77,7 @@ def _timeout(timeout: float | None, max_examples: int) -> float:
         raw = os.environ.get(ENV_TIMEOUT, "").strip()
         if not raw:
             return default_timeout(max_examples)
-        try:
-            timeout = float(raw)
-        except ValueError:
-            raise UsageError(f"{ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+        timeout = parse_duration(raw, ENV_TIMEOUT)
     if not timeout > 0:
         raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
     return timeout
@@ -169,9 +167,11 @@ def run_conformance(
     alluredir: Path | None = None,
     echo: bool = True,
     timeout: float | None = None,
+    quiet: bool = False,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
+    ``quiet`` keeps the progress lines and pytest's output back (the summary still prints).
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
     else :func:`default_timeout`).
     """
@@ -231,7 +231,7 @@ def run_conformance(
             timer.daemon = True
             timer.start()
             try:
-                last_line = _stream(process.stdout, redact, echo)
+                last_line = _stream(process.stdout, redact, echo and not quiet)
                 status = process.wait()
             except BaseException:
                 _signal_group(process, signal.SIGKILL)
