@@ -286,7 +286,10 @@ class OpenModelUser(User):
     @task
     def walk_schedule(self) -> None:
         generator = STATE.generator
-        if generator is None:  # pragma: no cover - test_start always runs first
+        if generator is None or generator.started:
+            # one dispatcher per process: Locust may hand this process a second user (a
+            # worker of the master went missing and its user was rebalanced here); the
+            # schedule share is already being walked, so the extra user just ends
             raise StopUser()
         generator.dispatch(transport.stop_requested(self, fast=STATE.fast))
         _finish(self.environment)

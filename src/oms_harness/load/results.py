@@ -116,6 +116,8 @@ def merge_reports(
                 "cpu_seconds": float(r.get("cpu_seconds", 0.0)),
                 "transport": str(r.get("transport", "raw")),
                 "transport_warning": str(r.get("transport_warning", "")),
+                # each process's own histograms: the merged ones above are exactly their sum
+                "histograms": {"corrected": r["corrected"], "raw": r["raw"]},
             }
             for name, r in sorted(reports.items())
         },
