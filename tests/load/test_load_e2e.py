@@ -194,7 +194,7 @@ def test_an_in_flight_cap_too_small_makes_the_result_invalid(tmp_path: Path) -> 
     summary = summary_of(reports)
     assert summary["verdict"] == "generator-bound"
     assert summary["generator"]["bound"]
-    assert "raise --users" in " ".join(summary["generator"]["invalid_reasons"])
+    assert "raise --max-in-flight" in " ".join(summary["generator"]["invalid_reasons"])
     assert "RESULT INVALID" in result.stdout
 
 
