@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import os
 import re
 import resource
@@ -242,12 +243,22 @@ def marginal(rounds: int, short: int, long: int, connections: int) -> None:
                     )
         finally:
             shutil.rmtree(directory, ignore_errors=True)
-    medians = {name: statistics.median(values) for name, values in figures.items()}
+    # a round whose long run answered no more than its short one (a machine busy enough to
+    # halve the rate) has no marginal figure: it is reported and left out of the medians
+    valid = {name: [v for v in values if math.isfinite(v)] for name, values in figures.items()}
+    medians = {name: statistics.median(values) for name, values in valid.items()}
     print()
     for name, value in medians.items():
-        spread = f"{min(figures[name]):.0f}-{max(figures[name]):.0f}"
-        print(f"median marginal CPU per checked request, {name:>12}: {value:6.1f} µs ({spread})")
-    ratios = [h / s for h, s in zip(figures["harness"], figures["FastHttpUser"], strict=True)]
+        values = valid[name]
+        print(
+            f"median marginal CPU per checked request, {name:>12}: {value:6.1f} µs "
+            f"({min(values):.0f}-{max(values):.0f}; {len(values)} of {rounds} rounds)"
+        )
+    ratios = [
+        h / s
+        for h, s in zip(figures["harness"], figures["FastHttpUser"], strict=True)
+        if math.isfinite(h / s)
+    ]
     print(
         f"harness / FastHttpUser: {medians['harness'] / medians['FastHttpUser']:.2f} "
         f"(per round {min(ratios):.2f}-{max(ratios):.2f}; target <= 0.35)"

@@ -23,10 +23,8 @@ import jwt
 from ..credentials import TokenProvider
 from ..errors import UsageError
 from ..profile import Credentials, TargetProfile, static_token
+from .names import KEY_ENV, SECRET_ENV
 
-KEY_ENV = "OMS_HARNESS_LOAD_API_KEY"
-SECRET_ENV = "OMS_HARNESS_LOAD_API_SECRET"
-"""The API key and secret reach the Locust processes by environment only."""
 _NO_STATIC_TOKEN_ENV = "OMS_HARNESS_LOAD_NO_STATIC_TOKEN"
 
 

@@ -110,7 +110,11 @@ def assess(
     if not processes:
         reasons.append("no generator process reported any result")
     elif target and achieved < target * (1 - tolerance):
-        why = f"; all {users} in-flight slots were busy {late} times: raise --max-in-flight" if late else ""
+        why = (
+            f"; all {users} in-flight slots were busy {late} times: raise --max-in-flight"
+            if late
+            else ""
+        )
         reasons.append(
             f"sent {achieved:.1f} req/s of the {target:.1f} planned "
             f"({1 - achieved / target:.0%} short, tolerance {tolerance:.0%}){why}"

@@ -26,12 +26,14 @@ from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
 from .. import lifeline
 from . import histograms, transport
-from .auth import KEY_ENV, SECRET_ENV, RefreshingAuth
+from .auth import RefreshingAuth
 from .checks import CachedChecker, warm_up
 from .generator import Generator
 from .names import (
     FINAL_MESSAGE,
+    KEY_ENV,
     PROGRESS_INTERVAL_S,
+    SECRET_ENV,
     TOKEN_ENV,
     AgentOptions,
     AgentPlan,

@@ -34,7 +34,15 @@ from ..profile import TargetProfile, static_token
 from ..redaction import Redactor
 from . import auth, safety, slo
 from .judge import LoadResult, judge
-from .names import PLAN_ENV, PLAN_JSON_ENV, SHAPE_ENV, TOKEN_ENV, AgentPlan
+from .names import (
+    KEY_ENV,
+    PLAN_ENV,
+    PLAN_JSON_ENV,
+    SECRET_ENV,
+    SHAPE_ENV,
+    TOKEN_ENV,
+    AgentPlan,
+)
 from .plan import (
     DRAIN_S,
     TIMEOUT_S,
@@ -101,7 +109,7 @@ def locust_env(
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("LOCUST_") and k not in (auth.KEY_ENV, auth.SECRET_ENV)
+        if not k.startswith("LOCUST_") and k not in (KEY_ENV, SECRET_ENV)
     }
     env.update({PLAN_ENV: str(plan_path), TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"})
     env.update(secrets or {})
