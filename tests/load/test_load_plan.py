@@ -129,3 +129,34 @@ def test_progress_records_round_trip() -> None:
     assert parse_progress("[2026] INFO " + progress_record(record)) == record
     assert parse_progress("nothing here") is None
     assert parse_progress(progress_record({}) + "garbage") is None
+
+
+def test_profile_durations_use_the_one_grammar() -> None:
+    from oms_harness.load.plan import profile_durations
+
+    assert profile_durations({"duration": "1m30s", "ramp_up": 5, "weights": {}}) == {
+        "duration": 90.0,
+        "ramp_up": 5.0,
+    }
+    with pytest.raises(UsageError, match=r"profile \[load\] duration"):
+        profile_durations({"duration": "soon"})
+    with pytest.raises(UsageError, match="must be a duration"):
+        profile_durations({"ramp_up": True})
+
+
+def test_a_profile_duration_is_the_default_of_a_load_run(
+    tmp_path: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from oms_harness import cli
+
+    text = (repo_root / "examples" / "sandbox-profile.toml").read_text()
+    path = tmp_path / "p.toml"
+    path.write_text(text + '\n[load]\nduration = "1m30s"\n')
+
+    def schedule(*args: str) -> object:
+        assert cli.main(["load", "--profile", str(path), "--print-container-settings", *args]) == 0
+        argv = shlex.split(json.loads(capsys.readouterr().out)["locust_args"])
+        return json.loads(value(argv, "--oms-schedule"))
+
+    assert schedule("--rate", "10") == [[90.0, 10.0, 10.0]]
+    assert schedule("--rate", "10", "--duration", "20s") == [[20.0, 10.0, 10.0]]

@@ -14,6 +14,7 @@ from .._resources import load_dir
 from ..errors import UsageError
 from ..load import kubernetes, runner, safety, slo
 from ..load.names import TRANSPORTS
+from ..load.plan import profile_durations
 from ..load.runner import (
     Distribution,
     container_plan,
@@ -157,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
         max_processes=args.max_processes or safety.default_max_processes(),
     )
     profile = resolve_profile(args.profile, args.base_url, args.token)
+    if profile is not None:  # the profile's [load] durations, unless the flags say otherwise
+        defaults = profile_durations(profile.load)
+        duration = duration if duration is not None else defaults.get("duration")
+        ramp_up = ramp_up if args.ramp_up else defaults.get("ramp_up", 0.0)
     if args.print_container_settings or args.print_kubernetes:
         flag = "--print-kubernetes" if args.print_kubernetes else "--print-container-settings"
         if profile is None:

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import shlex
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
+from ..durations import parse_duration
 from ..errors import UsageError
 from . import safety
 from .names import PLAN_JSON_ENV, SHAPE_ENV, AgentOptions, AgentPlan
@@ -170,6 +172,24 @@ def worker_argv(
     if processes > 1:
         command += ["--processes", str(processes)]
     return command
+
+
+PROFILE_DURATIONS = ("duration", "ramp_up")
+"""Keys of a profile's ``[load]`` table that are durations (``duration = "1m30s"``): the
+defaults of ``--duration`` and ``--ramp-up`` for that target."""
+
+
+def profile_durations(load: Mapping[str, Any]) -> dict[str, float]:
+    """The durations a profile's ``[load]`` table sets, parsed by the one grammar."""
+    found = {}
+    for key in PROFILE_DURATIONS:
+        if key in load:
+            value = load[key]
+            text = str(value) if isinstance(value, int | float | str) else ""
+            if isinstance(value, bool) or not text:
+                raise UsageError(f'profile: [load] {key} must be a duration like "1m30s"')
+            found[key] = parse_duration(text, f"profile [load] {key}")
+    return found
 
 
 def build_plan(
