@@ -17,7 +17,7 @@ prints medians over rounds:
 All three send the funded customer's USD balance. ``--throughput`` instead runs the older
 rate comparison (wrk vs the harness with 1 and 2 processes, and the scale-up).
 
-    .venv/bin/python bench/load_generator.py [--rounds 5] [--short 5] [--long 13]
+    .venv/bin/python bench/load_generator.py [--rounds 5] [--short 5] [--long 13] [--rate 1000]
     .venv/bin/python bench/load_generator.py --throughput [--seconds 6] [--repeat 3]
 """
 
@@ -114,7 +114,7 @@ def bench_profile(
 STOCK_LOCUSTFILE = """
 import os
 
-from locust import FastHttpUser, task
+from locust import FastHttpUser, constant_throughput, task
 
 FUNDED = os.environ["BENCH_FUNDED"]
 HEADERS = {"Authorization": "Bearer " + os.environ["BENCH_TOKEN"]}
@@ -122,6 +122,9 @@ PATH = f"/customers/{FUNDED}/balance?estimatedBalanceCurrencyCode=USD"
 
 
 class Stock(FastHttpUser):
+    if os.environ.get("BENCH_USER_RATE"):  # a fixed total rate: each user its share
+        wait_time = constant_throughput(float(os.environ["BENCH_USER_RATE"]))
+
     @task
     def balance(self):
         with self.client.get(PATH, headers=HEADERS, name="balance", catch_response=True) as r:
@@ -163,6 +166,8 @@ def run_stock(target: Target, seconds: int, connections: int) -> tuple[float, in
     locustfile.write_text(STOCK_LOCUSTFILE)
     prefix = target.directory / f"stock-{seconds}"
     env = {**os.environ, "BENCH_FUNDED": target.funded, "BENCH_TOKEN": target.token}
+    if target.rate:
+        env["BENCH_USER_RATE"] = f"{target.rate / connections:g}"
     before = _children_cpu()
     subprocess.run(
         [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
@@ -186,7 +191,7 @@ def run_harness(target: Target, seconds: int, connections: int) -> tuple[float, 
     before = _children_cpu()
     subprocess.run(
         [sys.executable, "-m", "oms_harness", "load", "--profile", str(target.profile),
-         "--scenario", "steady", "--rate", "30000", "--duration", f"{seconds}s",
+         "--scenario", "steady", "--rate", f"{target.rate or 30000:g}", "--duration", f"{seconds}s",
          "--users", str(connections), "--max-rate", "1000000",
          "--report-dir", str(reports)],
         capture_output=True, text=True, timeout=seconds + 120, check=False,
@@ -206,6 +211,8 @@ class Target:
     funded: str
     profile: Path
     directory: Path
+    rate: float | None = None
+    """A fixed total rate for FastHttpUser and the harness (None: as fast as they can)."""
 
     @property
     def url(self) -> str:
@@ -215,7 +222,9 @@ class Target:
 TOOLS = {"wrk": run_wrk, "FastHttpUser": run_stock, "harness": run_harness}
 
 
-def marginal(rounds: int, short: int, long: int, connections: int) -> None:
+def marginal(
+    rounds: int, short: int, long: int, connections: int, rate: float | None = None
+) -> None:
     """Marginal CPU µs per request of each tool, alternating, medians (see the docstring)."""
     figures: dict[str, list[float]] = {name: [] for name in TOOLS}
     with local_reference() as reference:
@@ -225,7 +234,7 @@ def marginal(rounds: int, short: int, long: int, connections: int) -> None:
         try:
             profile = bench_profile(reference.profile_path, funded, token, reference.base_url,
                                     directory)  # fmt: skip
-            target = Target(reference.base_url, token, funded, profile, directory)
+            target = Target(reference.base_url, token, funded, profile, directory, rate)
             names = list(TOOLS)
             for number in range(rounds):
                 order = names[number % len(names) :] + names[: number % len(names)]
@@ -275,11 +284,17 @@ def main() -> None:
     parser.add_argument("--short", type=int, default=5, help="seconds of the short run")
     parser.add_argument("--long", type=int, default=13, help="seconds of the long run")
     parser.add_argument(
+        "--rate",
+        type=float,
+        help="a fixed total rate for FastHttpUser and the harness (default: saturate; wrk "
+        "always saturates); steadier than saturation on a busy machine",
+    )
+    parser.add_argument(
         "--throughput", action="store_true", help="the older rate comparison instead"
     )
     args = parser.parse_args()
     if not args.throughput:
-        marginal(args.rounds, args.short, args.long, args.connections)
+        marginal(args.rounds, args.short, args.long, args.connections, args.rate)
         return
     runs: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
     per_core: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
