@@ -21,8 +21,7 @@ from oms_harness.load.names import (
     parse_progress,
     progress_record,
 )
-from oms_harness.load.plan import Distribution, LoadPlan, build_plan, worker_argv
-from oms_harness.load.runner import container_plan
+from oms_harness.load.plan import Distribution, LoadPlan, build_plan, container_plan, worker_argv
 from oms_harness.profile import load_profile
 
 URL = "http://127.0.0.1:8080/v0.9"

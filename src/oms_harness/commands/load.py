@@ -14,10 +14,9 @@ from .._resources import load_dir
 from ..errors import UsageError
 from ..load import kubernetes, runner, safety, slo
 from ..load.names import TRANSPORTS
-from ..load.plan import profile_durations
+from ..load.plan import container_plan, profile_durations
 from ..load.runner import (
     Distribution,
-    container_plan,
     judge_results,
     plan_run,
     run_worker,

@@ -18,10 +18,11 @@ from typing import Any, Literal
 
 from ..durations import parse_duration
 from ..errors import UsageError
+from ..profile import TargetProfile
 from . import safety
 from .names import PLAN_JSON_ENV, SHAPE_ENV, AgentOptions, AgentPlan
 from .schedule import SCENARIOS, ArrivalSchedule
-from .traffic import RequestKind
+from .traffic import RequestKind, build_mix
 
 SHAPED_SCENARIOS = frozenset({"ramp", "spike"})
 CONCURRENCY_SECONDS = 2.0
@@ -241,3 +242,60 @@ def build_plan(
         kinds=kinds,
         transport=transport,
     )
+
+
+def container_plan(
+    profile: TargetProfile,
+    *,
+    scenario: str = "steady",
+    rate: float | None = None,
+    duration: float | None = None,
+    users: int | None = None,
+    workers: int = 1,
+    allow_production: bool = False,
+    limits: safety.Limits | None = None,
+    ramp_up: float = 0.0,
+) -> LoadPlan:
+    """The plan of a run whose Locust master and workers run in containers (Kubernetes).
+
+    :meth:`LoadPlan.container_settings` (``--print-container-settings``) and
+    :func:`.kubernetes.render` (``--print-kubernetes``) both derive from it.
+    """
+    return build_plan(
+        profile.base_url,
+        scenario=scenario,
+        rate=rate,
+        duration=duration,
+        users=users,
+        allow_production=allow_production,
+        limits=limits,
+        distribution=Distribution("master", expect_workers=workers),
+        ramp_up=ramp_up,
+        kinds=tuple(build_mix(profile)),
+    )
+
+
+def container_settings(
+    profile: TargetProfile,
+    *,
+    scenario: str = "steady",
+    rate: float | None = None,
+    duration: float | None = None,
+    users: int | None = None,
+    workers: int = 1,
+    allow_production: bool = False,
+    limits: safety.Limits | None = None,
+    ramp_up: float = 0.0,
+) -> dict[str, str]:
+    """What a Locust master/worker container needs: plan JSON and master args (no token)."""
+    return container_plan(
+        profile,
+        scenario=scenario,
+        rate=rate,
+        duration=duration,
+        users=users,
+        workers=workers,
+        allow_production=allow_production,
+        limits=limits,
+        ramp_up=ramp_up,
+    ).container_settings()

@@ -49,6 +49,7 @@ from .plan import (
     Distribution,
     LoadPlan,
     build_plan,
+    container_settings,
     default_users,
     worker_argv,
 )
@@ -420,60 +421,3 @@ def judge_results(
         limits=limits,
         echo=echo,
     )
-
-
-def container_plan(
-    profile: TargetProfile,
-    *,
-    scenario: str = "steady",
-    rate: float | None = None,
-    duration: float | None = None,
-    users: int | None = None,
-    workers: int = 1,
-    allow_production: bool = False,
-    limits: safety.Limits | None = None,
-    ramp_up: float = 0.0,
-) -> LoadPlan:
-    """The plan of a run whose Locust master and workers run in containers (Kubernetes).
-
-    :meth:`LoadPlan.container_settings` (``--print-container-settings``) and
-    :func:`.kubernetes.render` (``--print-kubernetes``) both derive from it.
-    """
-    return build_plan(
-        profile.base_url,
-        scenario=scenario,
-        rate=rate,
-        duration=duration,
-        users=users,
-        allow_production=allow_production,
-        limits=limits,
-        distribution=Distribution("master", expect_workers=workers),
-        ramp_up=ramp_up,
-        kinds=tuple(build_mix(profile)),
-    )
-
-
-def container_settings(
-    profile: TargetProfile,
-    *,
-    scenario: str = "steady",
-    rate: float | None = None,
-    duration: float | None = None,
-    users: int | None = None,
-    workers: int = 1,
-    allow_production: bool = False,
-    limits: safety.Limits | None = None,
-    ramp_up: float = 0.0,
-) -> dict[str, str]:
-    """What a Locust master/worker container needs: plan JSON and master args (no token)."""
-    return container_plan(
-        profile,
-        scenario=scenario,
-        rate=rate,
-        duration=duration,
-        users=users,
-        workers=workers,
-        allow_production=allow_production,
-        limits=limits,
-        ramp_up=ramp_up,
-    ).container_settings()
