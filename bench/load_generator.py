@@ -19,6 +19,11 @@ rate comparison (wrk vs the harness with 1 and 2 processes, and the scale-up).
 
     .venv/bin/python bench/load_generator.py [--rounds 5] [--short 5] [--long 13] [--rate 1000]
     .venv/bin/python bench/load_generator.py --throughput [--seconds 6] [--repeat 3]
+    .venv/bin/python bench/load_generator.py --cpu-only [--seconds 5] [--repeat 3]
+
+``--cpu-only`` measures only the harness's own figure: its Locust process's CPU over the run
+per answer (``generator.cpu_us_per_request`` in ``summary.json``), at 1000 req/s and at
+saturation.
 """
 
 from __future__ import annotations
@@ -109,6 +114,29 @@ def bench_profile(
         "[load.weights]\nempty = 0\nmissing = 0\nmalformed = 0\n"
     )
     return path
+
+
+def cpu_per_request(seconds: int, connections: int, repeat: int) -> None:
+    """The generator's CPU per checked request, at 1000 req/s and at saturation (1 process)."""
+    figures: dict[str, list[float]] = {"1000 req/s": [], "saturated": []}
+    with local_reference() as target:
+        token = target.profile.credentials.token or ""
+        funded = target.profile.customers["funded"]
+        profile = bench_profile(
+            target.profile_path, funded, token, target.base_url, target.profile_path.parent
+        )
+        for _ in range(repeat):
+            for label, rate in (("1000 req/s", 1000.0), ("saturated", 20000.0)):
+                result = harness_rps(profile, 1, rate, seconds, connections)
+                figures[label].append(result["cpu_us_per_request"])
+                print(
+                    f"{label:>10}: {result['sent_rps']:7.0f} req/s sent, "
+                    f"{result['cpu_us_per_request']:6.1f} µs CPU per request, "
+                    f"{result['failures']:.0f} failures",
+                    flush=True,
+                )
+    for label, values in figures.items():
+        print(f"median CPU per checked request, {label}: {statistics.median(values):.1f} µs")
 
 
 STOCK_LOCUSTFILE = """
@@ -292,7 +320,15 @@ def main() -> None:
     parser.add_argument(
         "--throughput", action="store_true", help="the older rate comparison instead"
     )
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="the harness's in-process CPU per request only (generator.cpu_us_per_request)",
+    )
     args = parser.parse_args()
+    if args.cpu_only:
+        cpu_per_request(args.seconds, args.connections, args.repeat)
+        return
     if not args.throughput:
         marginal(args.rounds, args.short, args.long, args.connections, args.rate)
         return
