@@ -38,6 +38,7 @@ from .names import (
     KEY_ENV,
     PLAN_ENV,
     PLAN_JSON_ENV,
+    PROGRESS_PREFIX,
     SECRET_ENV,
     SHAPE_ENV,
     TOKEN_ENV,
@@ -200,7 +201,7 @@ def _log_tail(path: Path, secrets: list[str], lines: int = 5) -> str:
     except OSError:
         return ""
     tail = [line for line in text.splitlines() if line.strip()]
-    tail = [line for line in tail if "oms-harness-progress: " not in line][-lines:]
+    tail = [line for line in tail if PROGRESS_PREFIX not in line][-lines:]
     return Redactor(secrets)(" | ".join(tail))[-400:]
 
 
