@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,12 @@ class Topology:
                              text=True, check=True, timeout=30).stdout  # fmt: skip
         return sorted(line.split()[3] for line in out.splitlines() if line.strip())
 
+    def connected(self, role: str) -> list[str]:
+        """Peers of this namespace's established TCP connections."""
+        command = self.command(role, "ss", "-tnH", "state", "established")
+        out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout
+        return sorted(line.split()[-1] for line in out.splitlines() if line.strip())
+
     def kill_all(self, role: str) -> None:
         for pid in _ip("netns", "pids", self.namespaces[role], check=False).stdout.split():
             with contextlib.suppress(ProcessLookupError, ValueError):
@@ -122,6 +128,14 @@ def topology() -> Iterator[Topology]:
         yield net
     finally:
         net.down()
+
+
+def wait_for(condition: Callable[[], bool], *, limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out after {limit:g} s waiting for the run to start")
+        time.sleep(0.2)
 
 
 def harness(*args: str) -> list[str]:
@@ -185,7 +199,10 @@ def run_scenario(
     ]
     bound: dict[str, list[str]] = {}
     try:
-        time.sleep(min(duration / 2, 8) + 4)  # start-up, then mid-run
+        # mid-run: both workers talk to the reference (bounded wait; start-up may be slow)
+        target = f"{net.address('ref')}:{REF_PORT}"
+        wait_for(lambda: all(target in net.connected(role) for role in ("w1", "w2")),
+                 limit=180.0)  # fmt: skip
         bound = {role: net.listening(role) for role in ROLES}
         if kill:
             net.kill_all("w2")
