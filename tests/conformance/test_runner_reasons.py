@@ -24,7 +24,7 @@ GROUP_TEXT = """\
   |
   | - ST901 Custom check failed: `oms_balance_contract`
   |
-  |     [balance-value.expected] estimatedBalanceValue is '0', expected '0.00' (role empty)
+  |     [balance.expected] estimatedBalanceValue is '0', expected '0.00' (role empty)
   |
   | [200] OK:
   |
@@ -54,14 +54,14 @@ def _closed_port() -> int:
 def test_failure_group_names_code_check_and_rule() -> None:
     group = FailureGroup(
         [
-            _custom("[balance-value.expected] estimatedBalanceValue is '0'\nmore detail"),
+            _custom("[balance.expected] estimatedBalanceValue is '0'\nmore detail"),
             ServerError(operation="GET /x", status_code=500),
         ]
     )
     reason = _schemathesis_failures(group)
     assert reason is not None
     assert reason.startswith(
-        "ST901 Custom check failed: `oms_balance_contract`: [balance-value.expected]"
+        "ST901 Custom check failed: `oms_balance_contract`: [balance.expected]"
     )
     assert " | ST" in reason  # the server error too, on the same line
     assert "\n" not in reason
@@ -80,7 +80,7 @@ def test_non_schemathesis_errors_have_no_failure_reason() -> None:
 def test_text_fallback_finds_the_qualified_group_line() -> None:
     reason = _schemathesis_reason(GROUP_TEXT)
     assert reason == (
-        "ST901 Custom check failed: `oms_balance_contract`: [balance-value.expected] "
+        "ST901 Custom check failed: `oms_balance_contract`: [balance.expected] "
         "estimatedBalanceValue is '0', expected '0.00' (role empty)"
     )
 

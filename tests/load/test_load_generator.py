@@ -14,6 +14,7 @@ import pytest
 
 from oms_harness.errors import TargetUnavailableError
 from oms_harness.load import histograms
+from oms_harness.load.checks import CheckFailure
 from oms_harness.load.generator import RATE_LIMITED, UNFINISHED, Answer, Generator
 from oms_harness.load.schedule import ArrivalSchedule
 from oms_harness.load.traffic import RequestKind
@@ -148,8 +149,10 @@ def test_violations_and_transport_errors_are_counted_apart() -> None:
             raise ConnectionResetError("reset")
         return OK
 
-    def check(kind: RequestKind, status: int, body: bytes, content_type: str | None) -> str | None:
-        return "[rule] wrong" if kind.name == "missing" else None
+    def check(
+        kind: RequestKind, status: int, body: bytes, content_type: str | None
+    ) -> CheckFailure | None:
+        return CheckFailure("[error.body] wrong", "error.body") if kind.name == "missing" else None
 
     recorder = Recorder(answer)
     generator = make(recorder, check=check)
@@ -157,10 +160,15 @@ def test_violations_and_transport_errors_are_counted_apart() -> None:
     report = generator.report()
     failures = report["failures"]
     assert failures["transport error: ConnectionResetError"] == report["transport_errors"] > 0
-    assert failures["[rule] wrong"] == report["violations"] > 0
+    violations = report["contract_violations"]["error.body"]
+    assert violations > 0
+    assert report["contract_reasons"] == {"[error.body] wrong": violations}
+    assert "[error.body] wrong" not in failures  # a violation is not an error
     logged_failures = [reason for _, _, reason in recorder.logged if reason]
-    assert len(logged_failures) == sum(failures.values())
-    assert generator.progress()["transport_errors"] == report["transport_errors"]
+    assert len(logged_failures) == sum(failures.values()) + violations
+    progress = generator.progress()
+    assert progress["transport_errors"] == report["transport_errors"]
+    assert progress["violations"] == violations
 
 
 def test_a_transport_that_settles_its_own_stats_is_not_logged_twice() -> None:
@@ -188,7 +196,7 @@ def test_a_429_pauses_sending_and_is_not_a_violation() -> None:
     report = generator.report()
     assert report["rate_limited"] == 1
     assert report["failures"] == {RATE_LIMITED: 1}
-    assert report["violations"] == 0
+    assert report["contract_violations"] == {}
     assert report["retry_after_s"] == pytest.approx(0.2)
     assert report["late_sends"] == 0
 

@@ -28,7 +28,7 @@ from gevent.event import Event
 from ..errors import HarnessError
 from . import histograms
 from .auth import RefreshingAuth
-from .checks import retry_after_seconds
+from .checks import CheckFailure, retry_after_seconds
 from .health import CpuSampler
 from .schedule import ArrivalSchedule, ProcessTickets
 from .traffic import RequestKind, weighted_cycle
@@ -59,8 +59,8 @@ class Answer:
 
 Send = Callable[[int], Answer]
 """Send the request of kind ``index`` (with the current token) and return its answer."""
-Check = Callable[[RequestKind, int, bytes, str | None], str | None]
-"""The response judge: ``None`` for a correct answer, else a short stable reason."""
+Check = Callable[[RequestKind, int, bytes, str | None], CheckFailure | None]
+"""The response judge: ``None`` for a correct answer, else why (and the rule it broke)."""
 LogRequest = Callable[[str, float, int, str | None], None]
 """Count one request in Locust's stats: (name, response time in ms, length, failure)."""
 
@@ -122,6 +122,10 @@ class Generator:
         self.pending_lag: list[int] = []
         self.epoch_offset = time.time() - time.monotonic()
         self.failures: Counter[str] = Counter()
+        """Errors by reason: transport failures, timeouts, unexpected 5xx, 429s."""
+        self.violations: Counter[str] = Counter()
+        """Contract violations by rule id (their reasons in ``violation_reasons``)."""
+        self.violation_reasons: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
         self.sent = 0
@@ -130,7 +134,6 @@ class Generator:
         self.completed = 0
         self.late_sends = 0
         self.transport_errors = 0
-        self.violations = 0
         self.in_flight: dict[Any, tuple[float, int]] = {}
         """Running request greenlets -> (intended start, kind index)."""
         self.slot_free = Event()
@@ -172,7 +175,13 @@ class Generator:
     # -- recording ----------------------------------------------------------------------------
 
     def _record(
-        self, kind: RequestKind, status: int, reason: str | None, corrected: float, raw: float
+        self,
+        kind: RequestKind,
+        status: int,
+        reason: str | None,
+        corrected: float,
+        raw: float,
+        rule: str | None = None,
     ) -> None:
         key = int((self.last_done + self.epoch_offset) // self.interval_s)
         slot = self.pending.get(key)
@@ -185,8 +194,12 @@ class Generator:
         counts = self.kind_counts[kind.name]
         counts["requests"] += 1
         if reason is not None:
-            self.failures[reason] += 1
             counts["failures"] += 1
+            if rule is None:
+                self.failures[reason] += 1
+            else:
+                self.violations[rule] += 1
+                self.violation_reasons[reason] += 1
 
     def flush(self, *, closed_only: bool = False) -> None:
         """Move buffered latencies into the histograms (all, or those of closed intervals)."""
@@ -218,8 +231,11 @@ class Generator:
 
     # -- sending ------------------------------------------------------------------------------
 
-    def _exchange(self, kind: RequestKind, kind_index: int) -> tuple[Answer | None, str | None]:
-        """One request (retried once after a 401 with client credentials) and its verdict."""
+    def _exchange(
+        self, kind: RequestKind, kind_index: int
+    ) -> tuple[Answer | None, str | None, str | None]:
+        """One request (retried once after a 401 with client credentials) and its verdict:
+        (answer, failure reason, the contract rule it broke)."""
         answer: Answer | None = None
         try:
             for attempt in (0, 1):
@@ -237,31 +253,31 @@ class Generator:
             assert answer is not None
             if answer.error is not None:
                 self.transport_errors += 1
-                return answer, f"{TRANSPORT_ERROR}{answer.error}"
+                return answer, f"{TRANSPORT_ERROR}{answer.error}", None
             if answer.status == 429:
                 pause = retry_after_seconds(answer.retry_after)
                 self.rate_limited += 1
                 self.retry_after_s += pause
                 self.pause_until = max(self.pause_until, time.monotonic() + pause)
-                return answer, RATE_LIMITED
-            reason = self.check(kind, answer.status, answer.body, answer.content_type)
-            if reason is not None:
-                self.violations += 1
-            return answer, reason
+                return answer, RATE_LIMITED, None
+            failure = self.check(kind, answer.status, answer.body, answer.content_type)
+            if failure is None:
+                return answer, None, None
+            return answer, failure.reason, failure.rule
         except gevent.GreenletExit:
             raise
         except HarnessError as exc:
             self.token_errors += 1
-            return answer, _short_reason(f"token exchange after a 401 failed: {exc}")
+            return answer, _short_reason(f"token exchange after a 401 failed: {exc}"), None
         except Exception as exc:  # noqa: BLE001 - every transport failure is a failed request
             self.transport_errors += 1
-            return None, f"{TRANSPORT_ERROR}{type(exc).__name__}"
+            return None, f"{TRANSPORT_ERROR}{type(exc).__name__}", None
 
     def send(self, kind_index: int, intended: float) -> None:
         kind = self.kinds[kind_index]
         sent_at = time.monotonic()
         try:
-            answer, reason = self._exchange(kind, kind_index)
+            answer, reason, rule = self._exchange(kind, kind_index)
         finally:
             in_flight = self.in_flight
             in_flight.pop(getcurrent(), None)
@@ -271,7 +287,8 @@ class Generator:
                 self.idle.set()
         done = self.last_done = time.monotonic()
         corrected = done - intended
-        self._record(kind, answer.status if answer else 0, reason, corrected, done - sent_at)
+        status = answer.status if answer else 0
+        self._record(kind, status, reason, corrected, done - sent_at, rule)
         if answer is not None and answer.settle is not None:
             answer.settle(reason)
         else:
@@ -364,7 +381,7 @@ class Generator:
             "sent": self.sent,
             "completed": self.completed,
             "transport_errors": self.transport_errors,
-            "violations": self.violations,
+            "violations": sum(self.violations.values()),
             "failures": sum(self.failures.values()),
         }
 
@@ -399,8 +416,9 @@ class Generator:
             "token_reexchanges": auth.reexchanges if auth else 0,
             "token_errors": self.token_errors,
             "transport_errors": self.transport_errors,
-            "violations": self.violations,
             "failures": dict(self.failures),
+            "contract_violations": dict(self.violations),
+            "contract_reasons": dict(self.violation_reasons),
             "statuses": {str(status): n for status, n in self.statuses.items()},
             "kinds": {name: dict(c) for name, c in self.kind_counts.items()},
             "cpu_samples": self.cpu.samples,

@@ -27,7 +27,7 @@ from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 from .. import lifeline
 from . import histograms, transport
 from .auth import RefreshingAuth
-from .checks import CachedChecker, warm_up
+from .checks import LoadChecker
 from .generator import Generator
 from .names import (
     FINAL_MESSAGE,
@@ -123,8 +123,8 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     STATE.fast = chosen.name == transport.RAW
     if warning:
         print(f"WARNING {warning}", flush=True)
-    check = CachedChecker()
-    warm_up(kinds)
+    check = LoadChecker(kinds)
+    check.warm_up(kinds)
     STATE.generator = Generator(
         send=chosen.send,
         use_token=chosen.use_token,
