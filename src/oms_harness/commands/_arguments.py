@@ -7,6 +7,9 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from ..durations import parse_duration
+from ..errors import UsageError
+
 
 def _number(
     kind: Callable[[str], float], lowest: float, inclusive: bool, what: str
@@ -55,6 +58,14 @@ def fraction(text: str) -> float:
     if value > 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be a fraction from 0 to 1")
     return value
+
+
+def duration(text: str) -> float:
+    """A positive duration in seconds: ``90``, ``1m30s``, ``250ms`` (the one grammar)."""
+    try:
+        return parse_duration(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:

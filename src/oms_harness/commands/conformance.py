@@ -18,7 +18,7 @@ from ..local_target import local_reference
 from ..outputs import check_outputs
 from ..profile import resolve_profile
 from ..target import output, resolve_target
-from ._arguments import add_fuzz_arguments, add_target_arguments, positive_float
+from ._arguments import add_fuzz_arguments, add_target_arguments, duration
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,9 +28,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junitxml", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--alluredir", type=Path, metavar="DIR", help="write Allure results")
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines and no pytest output while it runs (the summary still prints)",
+    )
+    parser.add_argument(
         "--timeout",
-        type=positive_float,
-        metavar="SECONDS",
+        type=duration,
+        metavar="DURATION",
         help="time limit of the suites (default: 600 s + 3 s per fuzz example; "
         "or OMS_HARNESS_CONFORMANCE_TIMEOUT); reaching it exits 3",
     )
@@ -45,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
         "junitxml": args.junitxml,
         "alluredir": args.alluredir,
         "timeout": args.timeout,
+        "quiet": args.quiet,
     }
     outputs = [
         *output(args.junitxml, "--junitxml", directory=False),

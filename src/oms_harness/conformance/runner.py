@@ -17,23 +17,26 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from .. import lifeline
 from .._resources import conformance_dir
 from ..child_env import child_env
+from ..durations import parse_duration
 from ..errors import UsageError
 from ..profile import TargetProfile, render_profile
-from ..redaction import snapshot, written_since
+from ..redaction import Redactor, snapshot, written_since
 from ..target import Target, as_target
+from . import progress
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
@@ -76,10 +79,7 @@ def _timeout(timeout: float | None, max_examples: int) -> float:
         raw = os.environ.get(ENV_TIMEOUT, "").strip()
         if not raw:
             return default_timeout(max_examples)
-        try:
-            timeout = float(raw)
-        except ValueError:
-            raise UsageError(f"{ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+        timeout = parse_duration(raw, ENV_TIMEOUT)
     if not timeout > 0:
         raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
     return timeout
@@ -117,14 +117,24 @@ def pytest_command(
     return command
 
 
-def _stream(stream: IO[str], redact: Callable[[str], str], echo: bool) -> str:
-    """Relay pytest's output (redacted) and return its last non-blank line."""
+_DOTS = re.compile(r"[.FEsxX]+\s*(\[\s*\d+%\])?")
+"""A line of pytest's ``-q`` progress dots (replaced by the progress records)."""
+
+
+def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
+    """Relay pytest's output (redacted, progress records as lines, no dots); return its
+    last non-blank line that is not a progress record."""
     last = ""
     for line in stream:
         clean = redact(line)
-        if clean.strip():
-            last = clean.strip()
-        if echo:
+        before, record = progress.split(clean.strip())
+        if record is not None and echo:
+            print(progress.format_line(record), flush=True)
+        if before:
+            last = before
+        if echo and before and not _DOTS.fullmatch(before):
+            print(before, flush=True)
+        elif echo and not before and record is None:
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
@@ -159,9 +169,11 @@ def run_conformance(
     alluredir: Path | None = None,
     echo: bool = True,
     timeout: float | None = None,
+    quiet: bool = False,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
+    ``quiet`` keeps the progress lines and pytest's output back (the summary still prints).
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
     else :func:`default_timeout`).
     """
@@ -201,6 +213,7 @@ def run_conformance(
                 ENV_RESULTS: str(results_path),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                **lifeline.child_environment(),
             }
         )
         if echo:
@@ -216,6 +229,7 @@ def run_conformance(
             encoding="utf-8",
             errors="replace",
             start_new_session=True,  # its own process group: the time limit stops all of it
+            preexec_fn=lifeline.preexec_for(os.getpid()),  # it dies with us, even by SIGKILL
         ) as process:
             assert process.stdout is not None
             expired = threading.Event()
@@ -223,7 +237,7 @@ def run_conformance(
             timer.daemon = True
             timer.start()
             try:
-                last_line = _stream(process.stdout, redact, echo)
+                last_line = _stream(process.stdout, redact, echo and not quiet)
                 status = process.wait()
             except BaseException:
                 _signal_group(process, signal.SIGKILL)

@@ -24,10 +24,7 @@ import jwt
 from ..credentials import TokenAuth
 from ..errors import UsageError
 from ..target import Target
-
-KEY_ENV = "OMS_HARNESS_LOAD_API_KEY"
-SECRET_ENV = "OMS_HARNESS_LOAD_API_SECRET"
-"""The API key and secret reach the Locust processes by environment only."""
+from .names import KEY_ENV, SECRET_ENV
 
 
 def client_credentials_env(target: Target) -> dict[str, str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from .. import durations
 from ..errors import UsageError
 from ..target import check_production, is_production_host
 from ..target_url import parse_target_url
@@ -83,18 +84,6 @@ def check_processes(processes: int, limits: Limits) -> None:
         )
 
 
-def parse_duration(text: str) -> float:
-    """``30s``, ``250ms``, ``2m``, ``1h`` or plain seconds -> seconds."""
-    value = text.strip().lower()
-    number, factor = value, 1.0
-    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if value.endswith(suffix):
-            number, factor = value[: -len(suffix)], scale
-            break
-    try:
-        seconds = float(number) * factor
-    except ValueError:
-        raise UsageError(f"invalid duration {text!r} (use e.g. 30s, 250ms, 2m)") from None
-    if not seconds > 0 or seconds == float("inf"):
-        raise UsageError(f"duration must be positive, got {text!r}")
-    return seconds
+def parse_duration(text: str, what: str = "duration") -> float:
+    """A positive load duration: the harness's one grammar, see :mod:`..durations`."""
+    return durations.parse_duration(text, what)
