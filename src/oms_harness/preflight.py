@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from .bounded_http import fetch
+from .contract import spec
 from .credentials import TokenAuth
 from .errors import ProfileError, TargetUnavailableError, UsageError
 
@@ -63,7 +64,7 @@ def run_preflight(
     # one fresh exchange and one retry, as every other sender does
     response = fetch(
         "GET",
-        f"{base_url}/customers/{quote(funded, safe='')}/balance",
+        base_url + spec.balance_path(quote(funded, safe="")),
         what=f"target {base_url}",
         deadline_s=remaining,
         stated_s=limit,

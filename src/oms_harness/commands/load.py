@@ -14,11 +14,10 @@ from .._resources import load_dir
 from ..errors import UsageError
 from ..load import kubernetes, runner, safety, slo
 from ..load.names import TRANSPORTS
-from ..load.plan import container_plan, profile_durations
+from ..load.plan import build_plan, container_plan, profile_durations
 from ..load.runner import (
     Distribution,
     judge_results,
-    plan_run,
     run_worker,
 )
 from ..load.schedule import SCENARIOS
@@ -234,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         "quiet": args.quiet,
         "transport": args.transport,
     }
-    plan_run(
+    build_plan(  # validates the whole run before any start
         profile.base_url if profile is not None else "http://127.0.0.1/",
         scenario=args.scenario,
         rate=args.rate,

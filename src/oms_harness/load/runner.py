@@ -25,16 +25,12 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 from .. import lifeline
 from .._resources import load_dir
-from ..bounded_http import fetch
 from ..child_env import child_env
-from ..errors import HarnessError, TargetUnavailableError, UsageError
+from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
-from ..preflight import preflight_timeout
 from ..profile import TargetProfile
 from ..redaction import Redactor
 from ..run_secrets import RunSecrets
@@ -49,6 +45,7 @@ from .names import (
     TOKEN_ENV,
     AgentPlan,
 )
+from .outage import outage_reason
 from .plan import (
     DRAIN_S,
     TIMEOUT_S,
@@ -76,7 +73,6 @@ __all__ = [
     "default_users",
     "judge_results",
     "locust_env",
-    "plan_run",
     "run_load",
     "run_worker",
 ]
@@ -214,35 +210,6 @@ def _log_tail(path: Path, secrets: list[str], lines: int = 5) -> str:
     return Redactor(secrets)(" | ".join(tail))[-400:]
 
 
-def plan_run(
-    base_url: str,
-    *,
-    scenario: str = "smoke",
-    rate: float | None = None,
-    duration: float | None = None,
-    users: int | None = None,
-    processes: int = 1,
-    allow_production: bool = False,
-    limits: safety.Limits | None = None,
-    distribution: Distribution | None = None,
-    ramp_up: float = 0.0,
-) -> tuple[ArrivalSchedule, int, int]:
-    """Validate a run before anything starts: (schedule, in-flight cap, generator processes)."""
-    plan = build_plan(
-        base_url,
-        scenario=scenario,
-        rate=rate,
-        duration=duration,
-        users=users,
-        processes=processes,
-        allow_production=allow_production,
-        limits=limits,
-        distribution=distribution,
-        ramp_up=ramp_up,
-    )
-    return plan.schedule, plan.in_flight, plan.workers
-
-
 def run_load(
     target: Target | TargetProfile,
     *,
@@ -341,7 +308,7 @@ def run_load(
         raise GeneratorFailedError(
             f"Locust wrote no results (see {log_path}): {_log_tail(log_path, hidden)}"
         )
-    outage = _outage(target, read_results(results_path))
+    outage = outage_reason(target, read_results(results_path))
     result = judge(
         plan,
         results_path=results_path,
@@ -358,35 +325,6 @@ def run_load(
 def _token(target: Target) -> str:
     """The bearer token, checked by the command's one preflight (exit 3 when unreachable)."""
     return target.token()
-
-
-OUTAGE_PROBE_S = 5.0
-
-
-def _outage(target: Target, results: Mapping[str, Any]) -> str:
-    """Why the target counts as gone (exit 3), or "": requests went unanswered during the
-    run and the target still gives no HTTP answer at all afterwards (any status, even a 401
-    to a token minted before a restart, means it is back)."""
-    counters = results.get("counters", {})
-    no_answer = int(results.get("statuses", {}).get("0", 0)) + int(counters.get("unfinished", 0))
-    if no_answer == 0:
-        return ""
-    funded = target.profile.customer("funded")
-    assert funded is not None
-    try:
-        fetch(
-            "GET",
-            f"{target.base_url}/customers/{quote(funded, safe='')}/balance",
-            what=f"target {target.base_url}",
-            deadline_s=min(OUTAGE_PROBE_S, preflight_timeout()),
-        )
-    except TargetUnavailableError as exc:
-        sent = int(counters.get("sent", 0)) or no_answer
-        return (
-            f"the target stopped answering during the run ({no_answer} of {sent} requests "
-            f"got no answer) and still does not: {exc}"
-        )
-    return ""
 
 
 def run_worker(
