@@ -1,31 +1,65 @@
-"""The start instant of interleaved runs: one name on both sides, never inherited by accident."""
+"""The start instant of interleaved runs: a plan field, on Locust's command line, never in
+the environment (the child environment drops ``OMS_HARNESS_*`` variables)."""
 
 from __future__ import annotations
 
-import re
+import argparse
+import time
 from pathlib import Path
 
 import pytest
 
 from oms_harness.load import runner
+from oms_harness.load.names import AgentOptions
+from oms_harness.load.plan import build_plan
+from oms_harness.load.schedule import ArrivalSchedule
+
+BASE = "http://127.0.0.1:9/v0.9"
 
 
-def test_the_agent_reads_the_variable_the_runner_sets() -> None:
-    # the agent is not imported here (gevent monkey-patches on import): read its source
-    source = (Path(runner.__file__).parent / "agent.py").read_text(encoding="utf-8")
-    match = re.search(r'^START_AT_ENV = "([A-Z_]+)"$', source, re.MULTILINE)
-    assert match is not None
-    assert match.group(1) == runner.START_AT_ENV
+def _parsed(argv: list[str]) -> AgentOptions:
+    parser = argparse.ArgumentParser()
+    AgentOptions.add_to(parser)
+    return AgentOptions.from_parsed(parser.parse_args(argv))
 
 
-def test_a_start_instant_in_the_callers_environment_never_reaches_locust(
+def test_the_start_instant_travels_as_an_option_locust_parses_back() -> None:
+    plan = build_plan(BASE, scenario="steady", rate=10, duration=8, start_at=1_700_000_000.25)
+    argv = plan.agent_options.to_argv()
+    assert argv[argv.index("--oms-start-at") + 1] == "1700000000.25"
+    assert _parsed(argv).start_at == 1_700_000_000.25
+
+
+def test_without_a_start_instant_there_is_no_option() -> None:
+    argv = build_plan(BASE, scenario="steady", rate=10, duration=8).agent_options.to_argv()
+    assert "--oms-start-at" not in argv
+    assert _parsed(argv).start_at is None
+
+
+def test_the_backstop_includes_the_wait_for_a_later_start() -> None:
+    now = time.time()
+    plain = build_plan(BASE, scenario="steady", rate=10, duration=8)
+    later = build_plan(BASE, scenario="steady", rate=10, duration=8, start_at=now + 30)
+    assert later.backstop_s - plain.backstop_s == pytest.approx(30, abs=2)
+    assert later.agent_options.lead_s(now) == pytest.approx(30)
+    assert later.agent_options.lead_s(now + 60) == 0.0
+
+
+def test_a_given_schedule_replaces_the_scenarios_shape() -> None:
+    schedule = ArrivalSchedule.constant(5, 4)
+    plan = build_plan(BASE, scenario="steady", schedule=schedule)
+    assert plan.schedule == schedule
+
+
+def test_no_harness_variable_reaches_locust(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(runner.START_AT_ENV, "1700000000")
+    monkeypatch.setenv("OMS_HARNESS_LOAD_START_AT", "1700000000")
     env = runner.locust_env(tmp_path / "plan.json", "tok", shaped=False)
-    assert runner.START_AT_ENV not in env
+    assert "OMS_HARNESS_LOAD_START_AT" not in env
 
 
 def test_interval_length_grows_with_long_runs() -> None:
-    assert runner.interval_seconds(10) == 1.0
-    assert runner.interval_seconds(1800) == 6.0
+    short = build_plan(BASE, scenario="steady", rate=1, duration=10)
+    long = build_plan(BASE, scenario="soak", rate=1, duration=1800)
+    assert (short.interval_s, long.interval_s) == (1.0, 6.0)

@@ -22,8 +22,9 @@ from ..regression import baseline
 from ..regression.compare import compare_runs
 from ..regression.interleave import DEFAULT_SLICE_S, run_interleaved
 from ..report import regression as report
+from ..target import output, resolve_target
 from . import _regression
-from ._arguments import positive_float, positive_int
+from ._arguments import add_preflight_timeout, positive_float, positive_int
 
 DEFAULT_ROOT = Path("reports/compare")
 
@@ -64,6 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     ab.add_argument("--users", type=positive_int, metavar="N", help="max in flight, per target")
     ab.add_argument("--processes", type=positive_int, metavar="N", help="per target (default 1)")
     ab.add_argument("--allow-production", action="store_true")
+    add_preflight_timeout(ab)
 
 
 def _output_dir(root: Path) -> Path:
@@ -80,7 +82,16 @@ def _output_dir(root: Path) -> Path:
     raise UsageError(f"cannot create an output directory under {root}")  # pragma: no cover
 
 
-AB_ONLY = ("scenario", "rate", "duration", "slice", "users", "processes", "allow_production")
+AB_ONLY = (
+    "scenario",
+    "rate",
+    "duration",
+    "slice",
+    "users",
+    "processes",
+    "allow_production",
+    "preflight_timeout",
+)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,9 +116,19 @@ def run(args: argparse.Namespace) -> int:
 def _run_ab(args: argparse.Namespace) -> int:
     profiles = (load_profile(Path(args.runs[0])), load_profile(Path(args.runs[1])))
     settings = _regression.settings_from(args, profiles[0])
+    outputs = output(args.report_dir, "--report-dir", directory=True)
+    targets = tuple(
+        resolve_target(
+            profile,
+            allow_production=args.allow_production,
+            outputs=outputs,
+            preflight_timeout=args.preflight_timeout,
+        )
+        for profile in profiles
+    )
     out = _output_dir(args.report_dir)
     done = run_interleaved(
-        profiles,
+        (targets[0], targets[1]),
         scenario=args.scenario or "steady",
         rate=args.rate,
         duration=safety.parse_duration(args.duration) if args.duration else None,

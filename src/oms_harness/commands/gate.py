@@ -20,7 +20,7 @@ from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..contract.spec import spec_version
 from ..errors import HarnessError, TargetUnavailableError, UsageError
 from ..exit_codes import ExitCode
-from ..profile import TargetProfile, resolve_profile
+from ..profile import resolve_profile
 from ..redaction import FileState, snapshot, written_since
 from ..report import allure
 from ..report.junit import write_junit
@@ -34,9 +34,10 @@ from ..report.model import (
     public_url,
 )
 from ..report.render import RenderError, render_report
-from ..report.secrets import Secrets, embedded_leaks, profile_secrets, sweep
+from ..report.secrets import Secrets, embedded_leaks, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
+from ..target import Target, output, resolve_target
 from . import _regression
 from ._arguments import add_fuzz_arguments, add_target_arguments
 
@@ -97,11 +98,15 @@ def run(args: argparse.Namespace) -> int:
     profile = resolve_profile(args.profile, args.base_url, args.token)
     if profile is None and args.token is not None:
         raise UsageError("--token needs --profile: the embedded reference issues its own token")
-    if profile is not None and not args.skip_load:
-        # before any request: refusing production at the load phase would waste the whole run
-        from ..load.safety import check_target
-
-        check_target(profile.base_url, allow_production=args.allow_production)
+    outputs = output(args.report_dir, "--report-dir", directory=True)
+    # before any request: refusing production at the load phase would waste the whole run
+    guard = None if args.skip_load else bool(args.allow_production)
+    deadline = args.preflight_timeout
+    target = (
+        resolve_target(profile, allow_production=guard, outputs=outputs, preflight_timeout=deadline)
+        if profile
+        else None
+    )
     regression = _regression.RegressionHook(args, profile)  # a missing baseline: exit 2 now
     if regression.requested and args.skip_load:
         raise UsageError(
@@ -111,14 +116,14 @@ def run(args: argparse.Namespace) -> int:
     before = snapshot(report_dir)
     progress = _Progress()
     with ExitStack() as stack:
-        if profile is None:
+        if target is None:
             from ..local_target import local_reference
 
             progress("target", "starting the embedded local reference")
-            target = stack.enter_context(local_reference())
-            profile = target.profile
+            reference = stack.enter_context(local_reference())
+            target = resolve_target(reference.profile, preflight_timeout=deadline)
         engaged = regression.requested or args.load_scenario == "soak"
-        gate = _Gate(args, profile, progress, report_dir, before)
+        gate = _Gate(args, target, progress, report_dir, before)
         gate.regression = regression if engaged else None
         return gate.run()
 
@@ -143,20 +148,20 @@ class _Gate:
     def __init__(
         self,
         args: argparse.Namespace,
-        profile: TargetProfile,
+        resolved: Target,
         progress: _Progress,
         report_dir: Path,
         before: dict[Path, FileState],
     ) -> None:
         self.args = args
-        self.profile = profile
+        self.resolved = resolved
+        self.profile = resolved.profile
         self.progress = progress
         self.report_dir = report_dir
         self.before = before
         """Files in the report directory before the run: the final sweep leaves them alone."""
         self.results_dir = self.report_dir / "allure-results"
-        self.secrets: Secrets = profile_secrets(profile)
-        self.target = public_url(profile.base_url)
+        self.target = public_url(resolved.base_url)
         self.phase = "preflight"
         self.token: str | None = None
         self.regression: _regression.RegressionHook | None = None
@@ -204,12 +209,14 @@ class _Gate:
             )
         return self._finish(verdict, conformance_junit)
 
-    def _preflight(self) -> None:
-        from ..preflight import preflight
+    @property
+    def secrets(self) -> Secrets:
+        """The run's secrets as they stand (a token minted since is included)."""
+        return Secrets(self.resolved.secrets.values())
 
+    def _preflight(self) -> None:
         self.progress("preflight", "checking the target answers and accepts the credentials")
-        self.token = preflight(self.profile)
-        self.secrets = self.secrets.with_value(self.token)
+        self.token = self.resolved.token()  # once: the conformance and load phases share it
 
     def _conformance(self, junit: Path) -> ConformanceFacts:
         from ..conformance.runner import run_conformance
@@ -221,7 +228,7 @@ class _Gate:
             f"semantic suites + fuzz ({self.args.max_examples} examples, seed {seed})",
         )
         result = run_conformance(
-            self.profile,
+            self.resolved,
             max_examples=self.args.max_examples,
             seed=self.args.seed,
             junitxml=junit,
@@ -249,12 +256,12 @@ class _Gate:
         if self.regression is not None:
             self.regression.check_scenario(scenario, self.profile)
         result = run_load(
-            self.profile,
+            self.resolved,
             scenario=scenario,
             output_root=self.report_dir / "load",
             echo=not self.args.quiet,
             # Client credentials: let the load run exchange (and refresh) its own tokens.
-            token=None if self.profile.credentials.uses_client_credentials else self.token,
+            token=None if self.resolved.auth.exchanges else self.token,
             allow_production=self.args.allow_production,
         )
         if self.regression is not None:
@@ -271,6 +278,10 @@ class _Gate:
             + (" (generator-bound)" if facts.generator_bound else "")
             + f" (exit {facts.exit_code})",
         )
+        if result.unavailable_reason:
+            self.progress(
+                "load", f"target unavailable: {self.secrets.scrub(result.unavailable_reason)}"
+            )
         allure.write_load_results(self.results_dir, facts, self.secrets)
         if self.regression is not None:
             self.regression.write_allure(self.results_dir)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -27,11 +28,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from .. import lifeline
 from .._resources import conformance_dir
+from ..child_env import child_env
+from ..durations import parse_duration
 from ..errors import UsageError
-from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
 from ..redaction import Redactor, snapshot, written_since
+from ..target import Target, as_target
+from . import progress
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
@@ -56,6 +61,7 @@ PLUGINS = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin", "allure_pyt
 """The only third-party pytest plugins the suites need. Autoloading the rest (locust pulls
 in gevent, xdist, anyio, ...) doubled the start-up time of every run."""
 _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_WORKER")
+"""Besides every credential (see :mod:`oms_harness.child_env`): pytest gets the token only."""
 ENV_TIMEOUT = "OMS_HARNESS_CONFORMANCE_TIMEOUT"
 INTERRUPT_GRACE_S = 10.0
 """After SIGINT at the time limit, how long pytest gets to write its results before SIGKILL."""
@@ -73,10 +79,7 @@ def _timeout(timeout: float | None, max_examples: int) -> float:
         raw = os.environ.get(ENV_TIMEOUT, "").strip()
         if not raw:
             return default_timeout(max_examples)
-        try:
-            timeout = float(raw)
-        except ValueError:
-            raise UsageError(f"{ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+        timeout = parse_duration(raw, ENV_TIMEOUT)
     if not timeout > 0:
         raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
     return timeout
@@ -114,14 +117,24 @@ def pytest_command(
     return command
 
 
+_DOTS = re.compile(r"[.FEsxX]+\s*(\[\s*\d+%\])?")
+"""A line of pytest's ``-q`` progress dots (replaced by the progress records)."""
+
+
 def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
-    """Relay pytest's output (redacted) and return its last non-blank line."""
+    """Relay pytest's output (redacted, progress records as lines, no dots); return its
+    last non-blank line that is not a progress record."""
     last = ""
     for line in stream:
         clean = redact(line)
-        if clean.strip():
-            last = clean.strip()
-        if echo:
+        before, record = progress.split(clean.strip())
+        if record is not None and echo:
+            print(progress.format_line(record), flush=True)
+        if before:
+            last = before
+        if echo and before and not _DOTS.fullmatch(before):
+            print(before, flush=True)
+        elif echo and not before and record is None:
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
@@ -147,7 +160,7 @@ def _expire(process: subprocess.Popen[str], expired: threading.Event) -> None:
 
 
 def run_conformance(
-    profile: TargetProfile,
+    target: Target | TargetProfile,
     *,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     seed: int | None = None,
@@ -156,18 +169,22 @@ def run_conformance(
     alluredir: Path | None = None,
     echo: bool = True,
     timeout: float | None = None,
+    quiet: bool = False,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
+    ``quiet`` keeps the progress lines and pytest's output back (the summary still prints).
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
     else :func:`default_timeout`).
     """
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
     limit = _timeout(timeout, max_examples)
-    token = preflight(profile)
+    target = as_target(target)
+    profile = target.profile
+    token = target.token()  # the command's one preflight (shared with the gate's phases)
     seed = random.randrange(2**32) if seed is None else seed
-    redact = Redactor([token, profile.credentials.token, profile.credentials.expired_token])
+    redact = target.secrets.redactor()
     # pytest runs in a temporary directory: relative paths are the caller's, so anchor them here.
     junitxml = junitxml.resolve() if junitxml is not None else None
     alluredir = alluredir.resolve() if alluredir is not None else None
@@ -184,7 +201,9 @@ def run_conformance(
         profile_path.write_text(render_profile(anonymous), encoding="utf-8")
         profile_path.chmod(0o600)
         results_path = work / "results.json"
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = child_env(target.secrets, credential_env=target.credential_env)
+        for name in _SCRUBBED_ENV:
+            env.pop(name, None)
         env.update(
             {
                 ENV_PROFILE: str(profile_path),
@@ -194,6 +213,7 @@ def run_conformance(
                 ENV_RESULTS: str(results_path),
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                **lifeline.child_environment(),
             }
         )
         if echo:
@@ -209,6 +229,7 @@ def run_conformance(
             encoding="utf-8",
             errors="replace",
             start_new_session=True,  # its own process group: the time limit stops all of it
+            preexec_fn=lifeline.preexec_for(os.getpid()),  # it dies with us, even by SIGKILL
         ) as process:
             assert process.stdout is not None
             expired = threading.Event()
@@ -216,7 +237,7 @@ def run_conformance(
             timer.daemon = True
             timer.start()
             try:
-                last_line = _stream(process.stdout, redact, echo)
+                last_line = _stream(process.stdout, redact, echo and not quiet)
                 status = process.wait()
             except BaseException:
                 _signal_group(process, signal.SIGKILL)

@@ -29,9 +29,9 @@ import psutil
 from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
 from ..load import runner
+from ..load.plan import build_plan
 from ..load.schedule import ArrivalSchedule, Stage
-from ..preflight import preflight
-from ..profile import TargetProfile
+from ..target import Target
 from .compare import Comparison, check_comparable, judge, machine_notes
 from .runs import EDGE_S, Interval, StoredRun, bucket_values_ms, read_run
 from .settings import RegressionSettings
@@ -175,7 +175,7 @@ class InterleavedRun:
 
 
 def run_interleaved(
-    profiles: tuple[TargetProfile, TargetProfile],
+    targets: tuple[Target, Target],
     *,
     scenario: str,
     rate: float | None,
@@ -186,21 +186,24 @@ def run_interleaved(
     run_options: Mapping[str, Any],
     echo: Callable[[str], None] = print,
 ) -> InterleavedRun:
-    """Plan both schedules, start both generators on one instant, compare the slices."""
-    base, _, _ = runner.plan_run(
-        profiles[0].base_url, scenario=scenario, rate=rate, duration=duration, **run_options
+    """Plan both schedules, start both generators on one instant, compare the slices.
+
+    Each target is one resolved :class:`Target` of the command (its preflight runs once)."""
+    plan = build_plan(
+        targets[0].base_url, scenario=scenario, rate=rate, duration=duration, **run_options
     )
+    base = plan.schedule
     schedule_a, schedule_b = interleaved(base, slice_s)
-    interval = runner.interval_seconds(base.duration)
+    interval = plan.interval_s
     if not float(slice_s / interval).is_integer():
         raise UsageError(
             f"--slice {slice_s:g}s must be a multiple of the {interval:g} s interval of a "
             f"{base.duration:g} s run"
         )
-    for profile in profiles:  # validate both before starting either
-        runner.plan_run(profile.base_url, scenario=scenario, schedule=schedule_a, **run_options)
+    for target in targets:  # validate both before starting either
+        build_plan(target.base_url, scenario=scenario, schedule=schedule_a, **run_options)
     # both targets answer, with these credentials, before either is loaded (else exit 3)
-    tokens = [preflight(profile) for profile in profiles]
+    tokens = [target.token() for target in targets]
     start_at = math.ceil((time.time() + LEAD_S) / interval) * interval
     echo(
         f"compare --ab: {scenario} {base.mean_rps:g} req/s for {base.duration:g} s, "
@@ -211,15 +214,16 @@ def run_interleaved(
 
     def one(index: int, schedule: ArrivalSchedule) -> None:
         try:
+            target = targets[index]
             results[index] = runner.run_load(
-                profiles[index],
+                target,
                 scenario=scenario,
                 schedule=schedule,
                 start_at=start_at,
-                token=tokens[index],
+                # client credentials: each generator exchanges (and refreshes) its own
+                token=None if target.auth.exchanges else tokens[index],
                 output_root=output_root / ("a" if index == 0 else "b"),
                 echo=False,
-                drain_s=runner.DRAIN_S + LEAD_S,
                 **run_options,
             )
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
