@@ -1,8 +1,15 @@
 """False alarms and detections of the regression verdict, sequential vs interleaved A/B.
 
-Three local reference servers: two identical ones (``--latency 10ms``) and a candidate with
-the latency 20% higher (``12ms``). For each mode, N pairs with no change (false alarm when
-the verdict is "regression") and N pairs with the +20% candidate (detected when it is):
+Three local reference servers: two identical ones (``--latency 10ms``) and a candidate whose
+latency *as the harness measures it* is 20% higher. The harness measures the server's delay
+plus the client's, the loopback's and the machine's queueing, which on a shared host is
+several ms and moves; +20% of the server delay alone (12 ms vs 10 ms) is diluted to +7-15%
+measured. So the effect is defined on the measured baseline: each round starts with the
+no-change sequential pair, whose corrected p50 ``M`` (both runs pooled) is the baseline's
+measured median latency at that moment, and the candidate is (re)started with a fixed delay
+of ``10 ms + 0.2 * M``, i.e. the baseline's measured median latency plus 20%. For each
+mode, N pairs with no change (false alarm when the verdict is "regression") and N pairs
+with the +20% candidate (detected when it is):
 
 * sequential: run A, then run B, each ``--seconds`` long, compared as two stored runs
   (``oms-harness load --baseline``);
@@ -29,9 +36,9 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 from scipy.stats import binomtest
 
 from oms_harness.errors import HarnessError
@@ -39,8 +46,10 @@ from oms_harness.load import runner
 from oms_harness.local_target import local_reference
 from oms_harness.regression.compare import REGRESSION, Comparison, compare_runs
 from oms_harness.regression.interleave import run_interleaved
-from oms_harness.regression.runs import read_run
+from oms_harness.regression.runs import StoredRun, read_run
 from oms_harness.regression.settings import RegressionSettings
+from oms_harness.regression.stats import make_blocks, percentile_figure
+from oms_harness.target import as_target
 
 KINDS = (
     ("sequential", "same"),
@@ -50,21 +59,29 @@ KINDS = (
 )
 
 
-def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> str:
+def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple[str, list]:
+    """The verdict of run A then run B, and the two runs (empty when one is invalid)."""
     runs = []
     for profile in (a, b):
         result = runner.run_load(
             profile, scenario="steady", rate=rate, duration=seconds, echo=False, output_root=root
         )
         if result.exit_code == 4:
-            return "invalid"
+            return "invalid", []
         runs.append(read_run(result.report_dir))
-    return describe(compare_runs(runs[0], runs[1], settings))
+    return describe(compare_runs(runs[0], runs[1], settings)), runs
+
+
+def measured_p50_ms(runs: list[StoredRun]) -> float:
+    """Corrected p50 of the runs' measured intervals pooled (the comparison's own figure)."""
+    intervals = [i for run in runs for i in run.intervals]
+    blocks = make_blocks(intervals, 1, runs[0].interval_s)
+    return float(percentile_figure(blocks, 50.0)(np.ones((1, blocks.size)))[0])
 
 
 def interleaved(a, b, seconds: float, rate: float, root: Path, settings) -> str:
     done = run_interleaved(
-        (a, b),
+        (as_target(a), as_target(b)),
         scenario="steady",
         rate=rate,
         duration=2 * seconds,
@@ -97,15 +114,26 @@ def rate_line(hits: int, n: int) -> str:
     return f"{hits}/{n} = {hits / n:.0%} [{ci.low:.0%}, {ci.high:.0%}]"
 
 
-@contextlib.contextmanager
-def servers(latency_ms: float, effect: float) -> Iterator[tuple[object, object, object]]:
-    slower = f"{latency_ms * (1 + effect):g}ms"
-    with (
-        local_reference(serve_args=["--latency", f"{latency_ms:g}ms"]) as base,
-        local_reference(serve_args=["--latency", f"{latency_ms:g}ms"]) as twin,
-        local_reference(serve_args=["--latency", slower]) as candidate,
-    ):
-        yield base.profile, twin.profile, candidate.profile
+class Candidate:
+    """The slower server, restarted whenever the delay it must add changes."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self.stack = stack
+        self.inner: contextlib.ExitStack | None = None
+        self.delay_ms = 0.0
+        self.profile: object = None
+
+    def set_delay(self, delay_ms: float) -> None:
+        delay_ms = round(delay_ms, 1)
+        if self.inner is not None and abs(delay_ms - self.delay_ms) < 0.05:
+            return
+        if self.inner is not None:
+            self.inner.close()
+        self.inner = self.stack.enter_context(contextlib.ExitStack())
+        server = self.inner.enter_context(
+            local_reference(serve_args=["--latency", f"{delay_ms:g}ms"])
+        )
+        self.profile, self.delay_ms = server.profile, delay_ms
 
 
 def main() -> int:
@@ -114,7 +142,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--latency-ms", type=float, default=10.0)
-    parser.add_argument("--effect", type=float, default=0.2, help="candidate's extra latency")
+    parser.add_argument(
+        "--effect",
+        type=float,
+        default=0.2,
+        help="candidate's extra latency, as a share of the baseline's measured p50",
+    )
     parser.add_argument("--json", type=Path, help="write the raw outcomes here")
     parser.add_argument(
         "--only",
@@ -127,34 +160,66 @@ def main() -> int:
     outcomes: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in KINDS}
     details: list[dict[str, object]] = []
     started = time.monotonic()
+    fixed = ["--latency", f"{args.latency_ms:g}ms"]
+    baseline_p50: list[float] = []
     try:
-        with servers(args.latency_ms, args.effect) as (base, twin, candidate):
+        with (
+            contextlib.ExitStack() as stack,
+            local_reference(serve_args=fixed) as base_server,
+            local_reference(serve_args=fixed) as twin_server,
+        ):
+            base, twin = base_server.profile, twin_server.profile
+            candidate = Candidate(stack)
             kinds = [k for k in KINDS if not args.only or ",".join(k) == args.only]
+            if ("sequential", "same") not in kinds:  # calibrate once from a run pair
+                _, runs = sequential(base, base, args.seconds, args.rate, root, settings)
+                FIGURES.clear()
+                baseline_p50.append(measured_p50_ms(runs) if runs else args.latency_ms)
             for pair in range(args.pairs):
                 for mode, change in kinds:
+                    if change == "slower":  # + effect x the baseline's measured p50, now
+                        extra = args.effect * baseline_p50[-1]
+                        candidate.set_delay(args.latency_ms + extra)
                     try:
                         if mode == "sequential":
-                            b = base if change == "same" else candidate
-                            verdict = sequential(base, b, args.seconds, args.rate, root, settings)
+                            b = base if change == "same" else candidate.profile
+                            verdict, runs = sequential(
+                                base, b, args.seconds, args.rate, root, settings
+                            )
+                            if change == "same" and runs:
+                                baseline_p50.append(measured_p50_ms(runs))
+                            elif change == "same" and not baseline_p50:
+                                baseline_p50.append(args.latency_ms)
                         else:
-                            b = twin if change == "same" else candidate
+                            b = twin if change == "same" else candidate.profile
                             verdict = interleaved(base, b, args.seconds, args.rate, root, settings)
                     except HarnessError as exc:  # counted apart, like an invalid run
                         print(f"  not judged: {exc}", flush=True)
                         verdict = "invalid"
+                        if mode == "sequential" and change == "same" and not baseline_p50:
+                            baseline_p50.append(args.latency_ms)
                     outcomes[(mode, change)][verdict.split(" (")[0]] += 1
+                    slower = change == "slower"
                     details.append(
                         {
                             "pair": pair,
                             "mode": mode,
                             "change": change,
                             "verdict": verdict,
+                            "baseline_p50_ms": round(baseline_p50[-1], 3),
+                            "candidate_delay_ms": candidate.delay_ms if slower else None,
                             **(FIGURES.pop() if FIGURES else {}),
                         }
                     )
                     print(
                         f"[{time.monotonic() - started:6.0f} s] pair {pair + 1}/{args.pairs} "
-                        f"{mode:<11} {change:<6}: {verdict}",
+                        f"{mode:<11} {change:<6}: {verdict}"
+                        + (
+                            f" (baseline p50 {baseline_p50[-1]:.2f} ms, candidate delay "
+                            f"{candidate.delay_ms:g} ms)"
+                            if slower
+                            else ""
+                        ),
                         flush=True,
                     )
                 shutil.rmtree(root, ignore_errors=True)
@@ -163,7 +228,9 @@ def main() -> int:
         shutil.rmtree(root, ignore_errors=True)
     print(
         f"\n{args.pairs} pairs per cell, {args.seconds:g} s of load per target and pair, "
-        f"{args.rate:g} req/s, latency {args.latency_ms:g} ms vs +{args.effect:.0%}; "
+        f"{args.rate:g} req/s, server delay {args.latency_ms:g} ms; candidate +{args.effect:.0%} "
+        f"of the baseline's measured p50 (median {np.median(baseline_p50):.2f} ms, range "
+        f"{min(baseline_p50):.2f}-{max(baseline_p50):.2f}); "
         f"minimum effect {settings.min_effect_pct:g}% and {settings.min_effect_ms:g} ms; "
         f"{time.monotonic() - started:.0f} s in all"
     )

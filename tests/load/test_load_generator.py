@@ -260,3 +260,30 @@ def test_requests_open_at_the_drain_deadline_count_as_unfinished() -> None:
     assert report["failures"] == {UNFINISHED: report["sent"]}
     assert [reason for _, _, reason in recorder.logged] == [UNFINISHED] * report["sent"]
     assert histograms.decode(report["corrected"]).get_total_count() == report["sent"]
+
+
+def test_each_interval_keeps_a_histogram_per_request_kind_and_its_errors() -> None:
+    missing = []
+
+    def answer(index: int) -> Answer:
+        if index == 1:
+            missing.append(index)
+            if len(missing) % 2:
+                raise ConnectionResetError("reset")
+        return OK
+
+    recorder = Recorder(answer)
+    generator = make(recorder, rate=200)
+    generator.dispatch(never)
+    report = generator.report()
+    by_kind: dict[str, int] = {}
+    errors = 0
+    for corrected, _raw, failed, kinds in report["intervals"].values():
+        errors += failed
+        assert sum(histograms.decode(h).get_total_count() for h in kinds.values()) == (
+            histograms.decode(corrected).get_total_count()
+        )
+        for name, encoded in kinds.items():
+            by_kind[name] = by_kind.get(name, 0) + histograms.decode(encoded).get_total_count()
+    assert by_kind == {"funded": recorder.sent.count(0), "missing": recorder.sent.count(1)}
+    assert errors == report["transport_errors"] > 0

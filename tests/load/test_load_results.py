@@ -130,3 +130,24 @@ def test_interval_failures_and_histograms_survive_the_merge() -> None:
     assert pooled.get_total_count() == 20
     assert pooled.get_max_value() >= 5_900  # the second worker's 6 ms (corrected = 2 x raw)
     assert histograms.new_histogram(fig).counts_len == pooled.counts_len
+
+
+def test_per_kind_interval_histograms_merge_across_processes() -> None:
+    def kind_histogram(values_ms: list[float]) -> str:
+        hist = histograms.new_histogram(histograms.INTERVAL_FIGURES)
+        for value in values_ms:
+            histograms.record(hist, value / 1000)
+        return histograms.encode(hist)
+
+    first = _report([1.0] * 10, 100)
+    second = _report([3.0] * 10, 100)
+    first["intervals"]["100"] += [
+        0,
+        {"funded": kind_histogram([2.0] * 6), "missing": kind_histogram([2.0] * 4)},
+    ]
+    second["intervals"]["100"] += [1, {"funded": kind_histogram([6.0] * 10)}]
+    merged = merge_reports({"worker-0": first, "worker-1": second}, {"processes_expected": 2})
+    row = merged["intervals"][0]
+    counts = {k: histograms.decode(v).get_total_count() for k, v in row["kinds_hdr"].items()}
+    assert counts == {"funded": 16, "missing": 4}
+    assert row["failures"] == 1

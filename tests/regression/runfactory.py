@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +36,12 @@ def write_run(
     schedule: list[list[float]] | None = None,
     start_epoch: float = START_EPOCH,
     with_histograms: bool = True,
+    by_kind: Mapping[str, Sequence[Sequence[float]]] | None = None,
 ) -> Path:
-    """One interval of 1 s per entry of ``latencies_ms``, aligned to ``start_epoch``."""
+    """One interval of 1 s per entry of ``latencies_ms``, aligned to ``start_epoch``.
+
+    ``by_kind``: each request kind's share of every interval, stored as the generator stores
+    it (``kinds_hdr``); ``latencies_ms`` should then be their union."""
     path.mkdir(parents=True, exist_ok=True)
     seconds = len(latencies_ms)
     planned_rate = rate if rate is not None else len(latencies_ms[0])
@@ -54,6 +58,10 @@ def write_run(
         }
         if with_histograms:
             row["corrected_hdr"] = histograms.encode(hist)
+        if by_kind is not None:
+            row["kinds_hdr"] = {
+                name: _encoded(intervals[k]) for name, intervals in by_kind.items() if intervals[k]
+            }
         rows.append(row)
     results = {
         "schedule": stages,
@@ -71,3 +79,22 @@ def write_run(
     (path / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     (path / "plan.json").write_text(json.dumps({"kinds": list(kinds)}), encoding="utf-8")
     return path
+
+
+def _encoded(values_ms: Sequence[float]) -> str:
+    hist = histograms.new_histogram(histograms.INTERVAL_FIGURES)
+    histograms.record_many(hist, [histograms.to_micros(v / 1000) for v in values_ms])
+    return histograms.encode(hist)
+
+
+def mixed_run(
+    path: Path, seconds: int, shares: Mapping[str, tuple[int, float]], *, seed: int
+) -> Path:
+    """A run whose kinds each have (answers per second, median ms); overall = their union."""
+    by_kind = {
+        name: lognormal_intervals(seconds, rate, median, seed=seed + 17 * i)
+        for i, (name, (rate, median)) in enumerate(shares.items())
+    }
+    union = [[v for name in by_kind for v in by_kind[name][k]] for k in range(seconds)]
+    kinds = [{"name": name, "weight": float(rate)} for name, (rate, _) in shares.items()]
+    return write_run(path, union, kinds=kinds, by_kind=by_kind)

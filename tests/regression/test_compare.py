@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from runfactory import DEFAULT_KINDS, lognormal_intervals, write_run
+from runfactory import DEFAULT_KINDS, lognormal_intervals, mixed_run, write_run
 
 from oms_harness.regression.compare import (
     IMPROVEMENT,
     NO_CHANGE,
+    NOT_JUDGED,
     REGRESSION,
     IncomparableRunsError,
     compare_runs,
@@ -157,3 +158,51 @@ def test_a_baseline_from_another_machine_is_noted(tmp_path: Path) -> None:
     assert not any("machines" in n for n in compare_runs(a, same, SETTINGS).notes)
     other = dataclasses.replace(b, meta={"machine": {**facts, "cpus": 8}})
     assert any("different machines" in n for n in compare_runs(a, other, SETTINGS).notes)
+
+
+FUNDED, MISSING = (str(k["name"]) for k in DEFAULT_KINDS)
+
+
+def _mixed(tmp_path: Path, missing_ms_b: float):
+    a = mixed_run(tmp_path / "a", 30, {FUNDED: (97, 10.0), MISSING: (3, 10.0)}, seed=1)
+    b = mixed_run(tmp_path / "b", 30, {FUNDED: (97, 10.0), MISSING: (3, missing_ms_b)}, seed=2)
+    return read_run(a), read_run(b)
+
+
+def test_a_kind_that_regresses_fails_even_when_the_overall_figures_do_not(
+    tmp_path: Path,
+) -> None:
+    comparison = compare_runs(*_mixed(tmp_path, 15.0), SETTINGS)
+    assert REGRESSION not in _verdicts(comparison).values()  # 3% of answers: hidden overall
+    assert comparison.regressed_kinds == (MISSING,)
+    assert comparison.verdict == REGRESSION
+    assert comparison.exit_code == 1
+    missing = next(k for k in comparison.kinds if k.kind == MISSING)
+    verdicts = {f.change.figure: f.verdict for f in missing.figures}
+    assert verdicts["p50"] == REGRESSION
+    assert verdicts["p99"] == NOT_JUDGED  # 90 answers: fewer than 20 beyond p99
+    assert missing.confidence == pytest.approx(1 - 0.05 / 2)  # Bonferroni over two kinds
+    document = comparison.to_json()
+    assert document["regressed_kinds"] == [MISSING]
+    assert {k["kind"] for k in document["kinds"]} == {FUNDED, MISSING}
+    assert "regression in " + MISSING in comparison.format()
+
+
+def test_kinds_without_a_change_pass(tmp_path: Path) -> None:
+    comparison = compare_runs(*_mixed(tmp_path, 10.0), SETTINGS)
+    assert [k.kind for k in comparison.kinds] == sorted([FUNDED, MISSING])
+    assert not comparison.regressed_kinds
+    assert comparison.exit_code == 0
+
+
+def test_runs_without_per_kind_histograms_compare_overall_only(tmp_path: Path) -> None:
+    a, _ = _mixed(tmp_path, 10.0)
+    old = write_run(
+        tmp_path / "old",
+        lognormal_intervals(30, 100, 10.0, seed=3),
+        kinds=[{"name": FUNDED, "weight": 97.0}, {"name": MISSING, "weight": 3.0}],
+    )
+    b = read_run(old)
+    comparison = compare_runs(a, b, SETTINGS)
+    assert comparison.kinds == ()
+    assert any("per-request-kind" in note for note in comparison.notes)

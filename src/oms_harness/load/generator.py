@@ -119,9 +119,12 @@ class Generator:
         self.corrected = histograms.new_histogram()
         self.raw = histograms.new_histogram()
         self.lag = histograms.new_histogram()
-        self.intervals: dict[int, tuple[Any, Any]] = {}
-        # latencies wait here (µs, per interval) until flushed into the histograms in bulk
-        self.pending: dict[int, tuple[list[int], list[int]]] = {}
+        self.intervals: dict[int, tuple[Any, Any, list[Any]]] = {}
+        """Interval -> (corrected, raw, corrected of each request kind or None)."""
+        # latencies wait here (µs, per interval; corrected also per kind) until flushed
+        # into the histograms in bulk
+        self.pending: dict[int, tuple[list[int], list[int], list[list[int]]]] = {}
+        self.kind_slot = {k.name: i for i, k in enumerate(kinds)}
         self.pending_lag: list[int] = []
         self.epoch_offset = time.time() - time.monotonic()
         self.failures: Counter[str] = Counter()
@@ -191,9 +194,11 @@ class Generator:
         key = int((self.last_done + self.epoch_offset) // self.interval_s)
         slot = self.pending.get(key)
         if slot is None:
-            slot = self.pending[key] = ([], [])
-        slot[0].append(histograms.to_micros(corrected))
+            slot = self.pending[key] = ([], [], [[] for _ in self.kinds])
+        micros = histograms.to_micros(corrected)
+        slot[0].append(micros)
         slot[1].append(histograms.to_micros(raw))
+        slot[2][self.kind_slot[kind.name]].append(micros)
         self.completed += 1
         self.statuses[status] += 1
         counts = self.kind_counts[kind.name]
@@ -211,24 +216,37 @@ class Generator:
         """Move buffered latencies into the histograms (all, or those of closed intervals)."""
         current = int(time.time() // self.interval_s)
         for key in [k for k in self.pending if not closed_only or k < current]:
-            corrected, raw = self.pending.pop(key)
+            corrected, raw, by_kind = self.pending.pop(key)
             slot = self.intervals.get(key)
             if slot is None:
                 slot = self.intervals[key] = (
                     histograms.new_histogram(histograms.INTERVAL_FIGURES),
                     histograms.new_histogram(histograms.INTERVAL_FIGURES),
+                    [None] * len(self.kinds),
                 )
             histograms.record_many(slot[0], corrected)
             histograms.record_many(slot[1], raw)
+            kind_histograms = slot[2]
+            for index, values in enumerate(by_kind):
+                if values:
+                    if kind_histograms[index] is None:
+                        kind_histograms[index] = histograms.new_histogram(
+                            histograms.INTERVAL_FIGURES
+                        )
+                    histograms.record_many(kind_histograms[index], values)
             histograms.record_many(self.corrected, corrected)
             histograms.record_many(self.raw, raw)
         histograms.record_many(self.lag, self.pending_lag)
         self.pending_lag.clear()  # in place: the dispatcher holds this list
 
-    def _interval_entry(self, key: int, corrected: Any, raw: Any) -> list[Any]:
-        """One interval on the wire: ``[corrected, raw, errors]`` (see ``results.py``)."""
+    def _interval_entry(self, key: int, corrected: Any, raw: Any, kinds: list[Any]) -> list[Any]:
+        """One interval on the wire: ``[corrected, raw, errors, {kind: corrected}]`` (see
+        ``results.py``); a kind without answers in the interval is left out."""
         failed = self.interval_failures.pop(key, 0)
-        return [histograms.encode(corrected), histograms.encode(raw), failed]
+        by_kind = {
+            self.kinds[i].name: histograms.encode(h) for i, h in enumerate(kinds) if h is not None
+        }
+        return [histograms.encode(corrected), histograms.encode(raw), failed, by_kind]
 
     def pop_closed_intervals(self) -> dict[str, list[Any]]:
         """Encoded interval histograms (and error counts) whose time is over (sent to the
@@ -401,9 +419,7 @@ class Generator:
 
     def report(self) -> dict[str, Any]:
         self.flush()
-        intervals = {
-            str(key): self._interval_entry(key, c, r) for key, (c, r) in self.intervals.items()
-        }
+        intervals = {str(key): self._interval_entry(key, *v) for key, v in self.intervals.items()}
         auth = self.auth
         return {
             "corrected": histograms.encode(self.corrected),

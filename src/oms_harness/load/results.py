@@ -38,15 +38,20 @@ COUNTERS = (
 def merge_interval_maps(
     maps: Iterable[Mapping[str, Any]],
 ) -> dict[str, dict[str, Any]]:
-    """Gather encoded interval histograms (merged later, lazily) and failure counts by
-    interval number. An interval is ``[corrected, raw]`` or ``[corrected, raw, failures]``."""
+    """Gather encoded interval histograms (merged later, lazily) and error counts by interval
+    number. An interval is ``[corrected, raw]``, optionally followed by its errors and by
+    ``{request kind: corrected}`` (older workers send fewer fields)."""
     merged: dict[str, dict[str, Any]] = {}
     for intervals in maps:
         for key, entry in intervals.items():
-            slot = merged.setdefault(str(key), {"corrected": [], "raw": [], "failures": 0})
+            slot = merged.setdefault(
+                str(key), {"corrected": [], "raw": [], "failures": 0, "kinds": {}}
+            )
             slot["corrected"].append(entry[0])
             slot["raw"].append(entry[1])
             slot["failures"] += int(entry[2]) if len(entry) > 2 else 0
+            for name, encoded in (entry[3] if len(entry) > 3 else {}).items():
+                slot["kinds"].setdefault(name, []).append(encoded)
     return merged
 
 
@@ -91,8 +96,13 @@ def merge_reports(
                 "corrected": histograms.percentiles_ms(corr),
                 "raw": histograms.percentiles_ms(rawi),
                 "failures": intervals[key]["failures"],
-                # the corrected histogram itself: regression statistics pool intervals
+                # the corrected histograms themselves (overall and per request kind):
+                # regression statistics pool intervals
                 "corrected_hdr": histograms.encode(corr),
+                "kinds_hdr": {
+                    name: histograms.encode(histograms.merge(parts, histograms.INTERVAL_FIGURES))
+                    for name, parts in sorted(intervals[key]["kinds"].items())
+                },
             }
         )
     return {

@@ -5,6 +5,13 @@ naming what differs), then per figure: estimate, interval, verdict. A figure reg
 its interval excludes "no change" on the bad side *and* the estimated change is at least the
 minimum effect (percent and, for latency, milliseconds); improvement likewise on the good
 side; anything else is no significant change.
+
+Per request kind (where both runs stored per-kind histograms): p50, p95 and p99 of each kind
+with the same blocks, each interval at a Bonferroni-corrected level (``1 - (1 - confidence)
+/ kinds``) so that comparing eight kinds does not multiply the false alarms by eight. The
+overall figures are the headline; a kind that regresses makes the verdict a regression too
+(a slower error path of 5% of the traffic hides in the overall p50). Throughput is not
+compared per kind: the mix fixes each kind's share of it.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any, Protocol
 from ..errors import HarnessError
 from ..exit_codes import ExitCode
 from ..load.schedule import ArrivalSchedule
-from .runs import StoredRun
+from .runs import Interval, StoredRun
 from .settings import RegressionSettings
 from .stats import (
     PERCENTILE_FIGURES,
@@ -112,9 +119,18 @@ class Comparison:
     unit: str = "interval"
     """What a block is made of: one-second intervals, or pairs of A/B slices."""
 
+    kinds: tuple[KindComparison, ...] = ()
+    """Per request kind, where both runs have per-kind histograms."""
+
     @property
     def regressed(self) -> bool:
-        return any(f.verdict == REGRESSION for f in self.figures)
+        return any(f.verdict == REGRESSION for f in self.figures) or any(
+            k.regressed for k in self.kinds
+        )
+
+    @property
+    def regressed_kinds(self) -> tuple[str, ...]:
+        return tuple(k.kind for k in self.kinds if k.regressed)
 
     @property
     def verdict(self) -> str:
@@ -136,6 +152,8 @@ class Comparison:
             "verdict": self.verdict,
             "exit_code": self.exit_code,
             "figures": [f.to_json() for f in self.figures],
+            "kinds": [k.to_json() for k in self.kinds],
+            "regressed_kinds": list(self.regressed_kinds),
             "block_length": self.block_intervals,
             "block_unit": self.unit,
             "blocks": list(self.blocks),
@@ -156,9 +174,77 @@ class Comparison:
             f"{self.settings.min_effect_pct:g}% and {self.settings.min_effect_ms:g} ms"
         )
         lines = [head, *(f"  {f.line}" for f in self.figures)]
+        if self.kinds:
+            level = self.kinds[0].confidence
+            lines.append(
+                f"  per request kind ({len(self.kinds)} kinds, {level:.2%} intervals): "
+                + (
+                    "regression in " + ", ".join(self.regressed_kinds)
+                    if self.regressed_kinds
+                    else "no kind regressed"
+                )
+            )
+            lines += [
+                f"    {k.kind}: {f.line}"
+                for k in self.kinds
+                for f in k.figures
+                if f.verdict in (REGRESSION, IMPROVEMENT)
+            ]
         lines += [f"  note: {note}" for note in self.notes]
         lines.append(f"  regression verdict: {self.verdict} (exit {self.exit_code})")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class KindComparison:
+    """One request kind's percentiles, judged at the corrected level ``confidence``."""
+
+    kind: str
+    figures: tuple[FigureVerdict, ...]
+    confidence: float
+
+    @property
+    def regressed(self) -> bool:
+        return any(f.verdict == REGRESSION for f in self.figures)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "regressed": self.regressed,
+            "figures": [f.to_json() for f in self.figures],
+        }
+
+
+def kind_confidence(confidence: float, kinds: int) -> float:
+    """Bonferroni: each of ``kinds`` intervals at this level keeps the family's level."""
+    return 1 - (1 - confidence) / max(kinds, 1)
+
+
+def compare_kinds(
+    series: Sequence[tuple[str, Sequence[Interval], Sequence[Interval]]],
+    length: int,
+    interval_s: float,
+    settings: RegressionSettings,
+    *,
+    paired: bool,
+    seed: int = 0,
+) -> tuple[KindComparison, ...]:
+    """Each kind's p50/p95/p99 over the same blocks as the overall figures."""
+    level = kind_confidence(settings.confidence, len(series))
+    found = []
+    for k, (kind, a, b) in enumerate(series):
+        changes = compare_blocks(
+            make_blocks(a, length, interval_s),
+            make_blocks(b, length, interval_s),
+            paired=paired,
+            confidence=level,
+            resamples=settings.resamples,
+            seed=seed + 100 * (k + 1),
+            throughput=False,
+        )
+        found.append(KindComparison(kind, tuple(judge(c, settings) for c in changes), level))
+    return tuple(found)
 
 
 def _round(value: float) -> float | None:
@@ -285,6 +371,17 @@ def compare_runs(
         resamples=settings.resamples,
         seed=seed,
     )
+    shared = sorted(set(a.measured_kinds) & set(b.measured_kinds))
+    kinds = compare_kinds(
+        [(kind, a.kind_intervals(kind), b.kind_intervals(kind)) for kind in shared],
+        length,
+        a.interval_s,
+        settings,
+        paired=False,
+        seed=seed,
+    )
+    if not shared:
+        notes.append("no per-request-kind histograms in both runs: overall figures only")
     return Comparison(
         a=a.label,
         b=b.label,
@@ -294,6 +391,7 @@ def compare_runs(
         blocks=(blocks_a.size, blocks_b.size),
         settings=settings,
         notes=tuple(notes),
+        kinds=kinds,
     )
 
 

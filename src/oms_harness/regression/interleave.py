@@ -32,7 +32,7 @@ from ..load import runner
 from ..load.plan import build_plan
 from ..load.schedule import ArrivalSchedule, Stage
 from ..target import Target
-from .compare import Comparison, check_comparable, judge, machine_notes
+from .compare import Comparison, check_comparable, compare_kinds, judge, machine_notes
 from .runs import EDGE_S, Interval, StoredRun, bucket_values_ms, read_run
 from .settings import RegressionSettings
 from .stats import TooLittleDataError, choose_block_length, compare_blocks, make_blocks
@@ -81,11 +81,14 @@ def interleaved(base: ArrivalSchedule, slice_s: float) -> tuple[ArrivalSchedule,
     return ArrivalSchedule(tuple(stages_a)), ArrivalSchedule(tuple(stages_b))
 
 
-def slice_units(run: StoredRun, slice_s: float) -> dict[int, Interval]:
-    """The run's measured intervals summed per slice (slice number -> one unit)."""
+def slice_units(
+    run: StoredRun, slice_s: float, intervals: Sequence[Interval] | None = None
+) -> dict[int, Interval]:
+    """The run's measured intervals (or one request kind's: ``intervals``) summed per slice
+    (slice number -> one unit)."""
     start = run.start_epoch
     grouped: dict[int, list[Interval]] = {}
-    for interval in run.intervals:
+    for interval in run.intervals if intervals is None else intervals:
         begin = interval.number * run.interval_s - start
         grouped.setdefault(int((begin + EDGE_S) // slice_s), []).append(interval)
     units = {}
@@ -130,7 +133,8 @@ def compare_interleaved(
                     "not pair; run again"
                 )
     units_a, units_b = slice_units(a, slice_s), slice_units(b, slice_s)
-    pairs = [(units_a[k], units_b[k + 1]) for k in sorted(units_a) if k + 1 in units_b]
+    keys = [k for k in sorted(units_a) if k + 1 in units_b]
+    pairs = [(units_a[k], units_b[k + 1]) for k in keys]
     series_a = [p[0] for p in pairs]
     series_b = [p[1] for p in pairs]
     try:
@@ -151,8 +155,17 @@ def compare_interleaved(
         resamples=settings.resamples,
         seed=seed,
     )
+    shared = sorted(set(a.measured_kinds) & set(b.measured_kinds))
+    series = []
+    for kind in shared:
+        kind_a = slice_units(a, slice_s, a.kind_intervals(kind))
+        kind_b = slice_units(b, slice_s, b.kind_intervals(kind))
+        series.append((kind, [kind_a[k] for k in keys], [kind_b[k + 1] for k in keys]))
+    kinds = compare_kinds(series, length, slice_s, settings, paired=True, seed=seed)
     notes = machine_notes(a, b)
     notes.append(f"{len(pairs)} pairs of {slice_s:g} s slices")
+    if not shared:
+        notes.append("no per-request-kind histograms in both runs: overall figures only")
     return Comparison(
         a=a.label,
         b=b.label,
@@ -163,6 +176,7 @@ def compare_interleaved(
         settings=settings,
         notes=tuple(notes),
         unit="slice pair",
+        kinds=kinds,
     )
 
 

@@ -1,7 +1,8 @@
 """A stored load run as the statistics need it: per-interval histograms and its identity.
 
 A run directory (``reports/load/<scenario>-<stamp>/``) or a baseline directory holds
-``results.json`` (per-interval corrected HDR histograms, failures, process start times),
+``results.json`` (per-interval corrected HDR histograms, overall and per request kind,
+failures, process start times),
 ``summary.json`` (plan, scenario, target, versions) and ``plan.json`` (the request mix).
 Only intervals that lie wholly inside the planned window, and inside a stage with a
 non-zero rate (interleaved runs are idle half the time), are measured.
@@ -93,8 +94,8 @@ class StoredRun:
         return {str(k["name"]): float(k.get("weight", 0.0)) for k in self.kinds}
 
     @functools.cached_property
-    def intervals(self) -> tuple[Interval, ...]:
-        """The measured intervals, in time order."""
+    def _measured_rows(self) -> tuple[Mapping[str, Any], ...]:
+        """The ``results.json`` interval rows that count, in time order."""
         rows = self.results.get("intervals", [])
         if rows and not all("corrected_hdr" in row for row in rows):
             raise RunUnreadableError(
@@ -106,24 +107,62 @@ class StoredRun:
         schedule = self.schedule
         measured = []
         for row in sorted(rows, key=lambda r: int(r["interval"])):
-            number = int(row["interval"])
-            begin = number * step - start  # seconds into the schedule
+            begin = int(row["interval"]) * step - start  # seconds into the schedule
             if begin < -EDGE_S or begin + step > schedule.duration + EDGE_S:
                 continue
             if not _active(schedule, max(begin, 0.0), begin + step):
                 continue
-            hist = histograms.decode(row["corrected_hdr"])
-            counts = np.ctypeslib.as_array(hist.counts)[: hist.counts_len].astype(np.int64)
-            measured.append(
-                Interval(
-                    number=number,
-                    counts=counts,
-                    completed=int(hist.get_total_count()),
-                    failures=int(row.get("failures", 0)),
-                    p95_ms=row.get("corrected", {}).get("p95"),
-                )
-            )
+            measured.append(row)
         return tuple(measured)
+
+    @functools.cached_property
+    def intervals(self) -> tuple[Interval, ...]:
+        """The measured intervals, in time order (every request kind together)."""
+        return tuple(
+            _interval(row, row["corrected_hdr"], failures=int(row.get("failures", 0)))
+            for row in self._measured_rows
+        )
+
+    @property
+    def measured_kinds(self) -> tuple[str, ...]:
+        """Request kinds with per-interval histograms (runs before them have none)."""
+        rows = self._measured_rows
+        if not rows or not all("kinds_hdr" in row for row in rows):
+            return ()
+        return tuple(sorted({name for row in rows for name in row["kinds_hdr"]}))
+
+    def kind_intervals(self, kind: str) -> tuple[Interval, ...]:
+        """The measured intervals of one request kind (an interval without its answers
+        counts as empty: the same intervals, hence the same blocks, as :attr:`intervals`)."""
+        cached = self._kind_cache.get(kind)
+        if cached is None:
+            cached = self._kind_cache[kind] = tuple(
+                _interval(row, row["kinds_hdr"].get(kind)) for row in self._measured_rows
+            )
+        return cached
+
+    @functools.cached_property
+    def _kind_cache(self) -> dict[str, tuple[Interval, ...]]:
+        return {}
+
+
+def _interval(row: Mapping[str, Any], encoded: str | None, failures: int = 0) -> Interval:
+    """One measured interval from its encoded corrected histogram (None: no answers)."""
+    hist = (
+        histograms.decode(encoded)
+        if encoded
+        else histograms.new_histogram(histograms.INTERVAL_FIGURES)
+    )
+    counts = np.ctypeslib.as_array(hist.counts)[: hist.counts_len].astype(np.int64)
+    total = int(hist.get_total_count())
+    p95 = hist.get_value_at_percentile(95.0) / 1000 if total else None
+    return Interval(
+        number=int(row["interval"]),
+        counts=counts,
+        completed=total,
+        failures=failures,
+        p95_ms=p95,
+    )
 
 
 def _active(schedule: ArrivalSchedule, begin: float, end: float) -> bool:

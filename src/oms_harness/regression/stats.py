@@ -246,9 +246,16 @@ def _interval(
 
 
 def compare_blocks(
-    a: Blocks, b: Blocks, *, paired: bool, confidence: float, resamples: int, seed: int = 0
+    a: Blocks,
+    b: Blocks,
+    *,
+    paired: bool,
+    confidence: float,
+    resamples: int,
+    seed: int = 0,
+    throughput: bool = True,
 ) -> list[Change]:
-    """p50, p95, p99 and throughput, each with its interval."""
+    """p50, p95, p99 and (unless ``throughput=False``) throughput, each with its interval."""
     if paired and a.size != b.size:
         raise TooLittleDataError(f"paired blocks differ in number: {a.size} vs {b.size}")
     samples = (int(a.counts.sum()), int(b.counts.sum()))
@@ -265,15 +272,16 @@ def compare_blocks(
         )
         for k, (name, level) in enumerate(PERCENTILE_FIGURES)
     ]
-    changes.append(
-        compare_figure(
-            THROUGHPUT,
-            "req/s",
-            throughput_figure(a),
-            throughput_figure(b),
-            (a.size, b.size),
-            seed=seed + len(changes),
-            **options,  # type: ignore[arg-type]
+    if throughput:
+        changes.append(
+            compare_figure(
+                THROUGHPUT,
+                "req/s",
+                throughput_figure(a),
+                throughput_figure(b),
+                (a.size, b.size),
+                seed=seed + len(changes),
+                **options,  # type: ignore[arg-type]
+            )
         )
-    )
     return [dataclasses.replace(c, samples=samples) for c in changes]
