@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from runfactory import START_EPOCH, write_run
+from runfactory import DEFAULT_KINDS, START_EPOCH, write_run
 
 from oms_harness.errors import UsageError
 from oms_harness.load.schedule import ArrivalSchedule, Stage
@@ -47,8 +47,14 @@ def test_too_few_slices_are_refused(duration: float, slice_s: float) -> None:
         interleaved(ArrivalSchedule.constant(10, duration), slice_s)
 
 
-def _ab_pair(tmp_path: Path, factor: float, seconds: int = 40) -> tuple[Path, Path]:
-    """Noise common to both targets (a machine getting busier and calmer), B = A x factor."""
+FUNDED, MISSING = (str(k["name"]) for k in DEFAULT_KINDS)
+
+
+def _ab_pair(
+    tmp_path: Path, factor: float, seconds: int = 40, missing_factor: float = 1.0
+) -> tuple[Path, Path]:
+    """Noise common to both targets (a machine getting busier and calmer), B = A x factor;
+    of each second's 100 answers, 97 are funded and 3 missing (B's x ``missing_factor``)."""
     rng = np.random.default_rng(3)
     machine = 1 + 0.8 * np.sin(np.arange(seconds) / 3.0) ** 2  # up to 1.8x slower at times
     a_values, b_values = [], []
@@ -60,10 +66,20 @@ def _ab_pair(tmp_path: Path, factor: float, seconds: int = 40) -> tuple[Path, Pa
     stages = ArrivalSchedule.constant(100, seconds)
     sched_a, sched_b = interleaved(stages, 2.0)
 
-    def write(name: str, parts: list[tuple[int, list[float]]], scale: float, schedule) -> Path:
+    def write(
+        name: str, parts: list[tuple[int, list[float]]], scale: float, slow: float, schedule
+    ) -> Path:
         path = tmp_path / name
-        intervals = [[v * scale for v in values] for _, values in parts]
-        run = write_run(path, intervals, rate=100, schedule=schedule.to_json())
+        funded = [[v * scale for v in values[:97]] for _, values in parts]
+        missing = [[v * scale * slow for v in values[97:]] for _, values in parts]
+        intervals = [f + m for f, m in zip(funded, missing, strict=True)]
+        run = write_run(
+            path,
+            intervals,
+            rate=100,
+            schedule=schedule.to_json(),
+            by_kind={FUNDED: funded, MISSING: missing},
+        )
         # move each interval to its true second
         results = json.loads((run / "results.json").read_text())
         for row, (second, _) in zip(results["intervals"], parts, strict=True):
@@ -72,8 +88,8 @@ def _ab_pair(tmp_path: Path, factor: float, seconds: int = 40) -> tuple[Path, Pa
         return run
 
     return (
-        write("a", a_values, 1.0, sched_a),
-        write("b", b_values, factor, sched_b),
+        write("a", a_values, 1.0, 1.0, sched_a),
+        write("b", b_values, factor, missing_factor, sched_b),
     )
 
 
@@ -100,3 +116,13 @@ def test_a_generator_that_started_late_invalidates_the_pairing(tmp_path: Path) -
         compare_interleaved(read_run(a), read_run(b), SETTINGS, slice_s=2.0,
                             start_at=START_EPOCH - 1.0)  # fmt: skip
     assert caught.value.exit_code == 4
+
+
+def test_paired_slices_find_a_regression_of_one_request_kind(tmp_path: Path) -> None:
+    a, b = _ab_pair(tmp_path, 1.0, missing_factor=1.5)
+    comparison = compare_interleaved(read_run(a), read_run(b), SETTINGS, slice_s=2.0)
+    assert REGRESSION not in {f.verdict for f in comparison.figures}
+    assert comparison.regressed_kinds == (MISSING,)
+    assert comparison.exit_code == 1
+    missing = next(k for k in comparison.kinds if k.kind == MISSING)
+    assert missing.figures[0].change.relative == pytest.approx(0.5, abs=0.15)  # 60 answers

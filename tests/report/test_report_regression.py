@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "regression"))
-from runfactory import lognormal_intervals, write_run
+from runfactory import lognormal_intervals, mixed_run, write_run
 
 from oms_harness.regression.compare import Comparison, compare_runs
 from oms_harness.regression.drift import assess
@@ -65,3 +65,24 @@ def test_write_outputs_puts_everything_in_one_directory(tmp_path: Path) -> None:
     assert document["exit_code"] == 1
     attachments = list((tmp_path / "out" / "allure-results").glob("*-attachment*"))
     assert {p.suffix for p in attachments} == {".json", ".png"}
+
+
+def test_a_regressed_kind_is_a_failed_result_and_a_row_of_the_section(tmp_path: Path) -> None:
+    funded, missing = "kind funded", "kind missing"
+    shares_a = {funded: (97, 10.0), missing: (3, 10.0)}
+    shares_b = {funded: (97, 10.0), missing: (3, 15.0)}
+    a = read_run(mixed_run(tmp_path / "a", 30, shares_a, seed=1))
+    b = read_run(mixed_run(tmp_path / "b", 30, shares_b, seed=2))
+    comparison = compare_runs(a, b, RegressionSettings(resamples=300))
+    assert comparison.regressed_kinds == (missing,)
+    written = regression.write_allure(tmp_path / "results", comparison)
+    results = {r["name"]: r for r in (json.loads(p.read_text()) for p in written)}
+    kind = results[f"Regression check {missing} (sequential)"]
+    assert kind["status"] == "failed"
+    params = {p["name"]: p["value"] for p in kind["parameters"]}
+    assert params["p50"].endswith(": regression")
+    assert params["p99"].endswith(": not judged")
+    assert results[f"Regression check {funded} (sequential)"]["status"] == "passed"
+    text = regression.markdown(comparison)
+    assert f"regression in `{missing}`" in text
+    assert f"| `{missing}` | p50 |" in text

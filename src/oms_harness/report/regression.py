@@ -1,7 +1,8 @@
 """A regression comparison (and a drift verdict) as report material.
 
 One Allure result per compared figure (p50, p95, p99, throughput) with both values and the
-interval as parameters and the comparison JSON and PNG attached; a Markdown section for
+interval as parameters and the comparison JSON and PNG attached, plus one per request kind
+(its percentiles as parameters); a Markdown section for
 ``summary.md`` (or a job summary); ``comparison.json`` beside them. Kept apart from the
 gate's own writers so the regression work touches them only through a small hook.
 """
@@ -14,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ..regression import plot
-from ..regression.compare import IMPROVEMENT, NOT_JUDGED, REGRESSION, Comparison
+from ..regression.compare import (
+    IMPROVEMENT,
+    NOT_JUDGED,
+    REGRESSION,
+    Comparison,
+    FigureVerdict,
+    KindComparison,
+)
 from ..regression.drift import DriftVerdict
 from ..regression.runs import StoredRun
 from .allure import _attach, write_result
@@ -29,6 +37,29 @@ FEATURE = "Regression vs baseline"
 
 def _status(verdict: str) -> str:
     return {REGRESSION: "failed", NOT_JUDGED: "skipped"}.get(verdict, "passed")
+
+
+def _interval(figure: FigureVerdict) -> str:
+    c = figure.change
+    return f"[{c.low * 100:+.1f}%, {c.high * 100:+.1f}%]"
+
+
+def _kind_status(kind: KindComparison) -> str:
+    if kind.regressed:
+        return "failed"
+    return "skipped" if all(f.verdict == NOT_JUDGED for f in kind.figures) else "passed"
+
+
+def _labels(story: str) -> list[tuple[str, str]]:
+    return [
+        ("epic", EPIC),
+        ("feature", FEATURE),
+        ("story", story),
+        ("severity", "critical"),
+        ("parentSuite", "oms-harness"),
+        ("suite", "regression"),
+        ("framework", "oms-harness"),
+    ]
 
 
 def write_allure(
@@ -52,15 +83,7 @@ def write_allure(
                 name=f"Regression check {c.figure} ({comparison.mode})",
                 status=_status(figure.verdict),
                 message=message,
-                labels=[
-                    ("epic", EPIC),
-                    ("feature", FEATURE),
-                    ("story", c.figure),
-                    ("severity", "critical"),
-                    ("parentSuite", "oms-harness"),
-                    ("suite", "regression"),
-                    ("framework", "oms-harness"),
-                ],
+                labels=_labels(c.figure),
                 parameters=[
                     ("A (baseline)", f"{c.a:.3f} {c.unit}"),
                     ("B (candidate)", f"{c.b:.3f} {c.unit}"),
@@ -79,6 +102,36 @@ def write_allure(
                 description=(
                     "Change of the corrected-latency percentile (or throughput) from A to B, "
                     "with a block-bootstrap confidence interval over the measured intervals."
+                ),
+            )
+        )
+    for kind in comparison.kinds:
+        judged = [f for f in kind.figures if f.verdict != NOT_JUDGED]
+        summary = "; ".join(
+            f"{f.change.figure} {f.change.relative * 100:+.1f}% {_interval(f)} {f.verdict}"
+            for f in judged
+        )
+        written.append(
+            write_result(
+                results_dir,
+                full_name=f"oms_harness.regression.{comparison.mode}.kind.{kind.kind}",
+                name=f"Regression check {kind.kind} ({comparison.mode})",
+                status=_kind_status(kind),
+                message=f"{kind.kind}: {summary or 'too few answers to judge any percentile'}",
+                labels=_labels("per request kind"),
+                parameters=[
+                    (
+                        f.change.figure,
+                        f"{f.change.a:.3f} -> {f.change.b:.3f} {f.change.unit} "
+                        f"({f.change.relative * 100:+.1f}%, {_interval(f)}): {f.verdict}",
+                    )
+                    for f in kind.figures
+                ]
+                + [("interval level", f"{kind.confidence:.2%} (Bonferroni over the kinds)")],
+                attachments=shared,
+                description=(
+                    "Corrected-latency percentiles of one request kind, A to B, over the same "
+                    "blocks as the overall figures; a regression here fails the comparison."
                 ),
             )
         )
@@ -106,12 +159,46 @@ def markdown(comparison: Comparison | None, drift: DriftVerdict | None = None) -
                 f"{c.relative * 100:+.1f}% | [{c.low * 100:+.1f}%, {c.high * 100:+.1f}%] | "
                 f"{figure.verdict} |"
             )
+        lines += _kind_lines(comparison)
         lines += [f"\n_{note}_" for note in comparison.notes]
     if drift is not None:
         lines += ["", f"**Drift**: {drift.verdict} ({drift.reason})"]
         for t in drift.trends:
             lines.append(f"* {t.series}: {t.reason}")
     return "\n".join(lines) + "\n"
+
+
+def _kind_lines(comparison: Comparison) -> list[str]:
+    """Per request kind: every judged percentile (too few answers: counted, not listed)."""
+    if not comparison.kinds:
+        return []
+    level = comparison.kinds[0].confidence
+    headline = (
+        f"regression in {', '.join(f'`{k}`' for k in comparison.regressed_kinds)}"
+        if comparison.regressed_kinds
+        else "no kind regressed"
+    )
+    lines = [
+        "",
+        f"Per request kind ({len(comparison.kinds)} kinds, {level:.2%} intervals): {headline}",
+        "",
+        "| kind | figure | A | B | change | interval | verdict |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    skipped = 0
+    for kind in comparison.kinds:
+        for figure in kind.figures:
+            if figure.verdict == NOT_JUDGED:
+                skipped += 1
+                continue
+            c = figure.change
+            lines.append(
+                f"| `{kind.kind}` | {c.figure} | {c.a:.3f} ms | {c.b:.3f} ms | "
+                f"{c.relative * 100:+.1f}% | {_interval(figure)} | {figure.verdict} |"
+            )
+    if skipped:
+        lines.append(f"\n_{skipped} per-kind percentile(s) not judged: too few answers_")
+    return lines
 
 
 def write_outputs(
