@@ -128,6 +128,9 @@ class RegressionHook:
         self.comparison: Comparison | None = None
         self.drift: drift.DriftVerdict | None = None
         self.outputs_dir: Path | None = None
+        self.written: dict[str, Any] = {}
+        """What ``finish`` put into ``summary.json``: its ``regression`` and ``drift`` fields
+        (the gate's ``verdict.json`` carries the same)."""
 
     def check_planned(self, planned: PlannedRun) -> None:
         """Exit 2 before any load when the baseline measured something else."""
@@ -148,6 +151,7 @@ class RegressionHook:
             reason = "the run is invalid (generator-bound): nothing to compare or keep"
             summary["regression"] = {"verdict": "not compared", "reason": reason}
             _write(summary_path, summary)
+            self.written = {"regression": summary["regression"]}
             print(f"  regression: not compared: {reason}", flush=True)
             if self.save_as:
                 print(f"  baseline {self.save_as!r} NOT saved: {reason}", flush=True)
@@ -162,6 +166,7 @@ class RegressionHook:
             code = self._compare(run, summary, report_dir, code)
         summary["exit_code"] = code
         _write(summary_path, summary)
+        self.written = {k: summary[k] for k in ("regression", "drift") if k in summary}
         if self.save_as:
             where = baseline.save(report_dir, self.save_as, self.root)
             print(f"  baseline saved: {self.save_as} -> {where}", flush=True)

@@ -268,6 +268,9 @@ class _Gate:
             code = self.regression.finish(result.report_dir, result.exit_code)
             result = replace(result, exit_code=code)
         facts = from_load(result, scenario)
+        if self.regression is not None:
+            written = self.regression.written
+            facts = replace(facts, regression=written.get("regression"), drift=written.get("drift"))
         breached = [
             s.name + (f" ({s.detail})" if s.detail else "") for s in result.slos if not s.passed
         ]

@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from ..contract import registry
@@ -148,6 +148,10 @@ class LoadFacts:
     report_dir: Path | None = None
     summary_path: Path | None = None
     plot_path: Path | None = None
+    regression: Mapping[str, Any] | None = None
+    """The comparison with the baseline (``summary.json`` → ``regression``), if one ran."""
+    drift: Mapping[str, Any] | None = None
+    """The drift verdict (``summary.json`` → ``drift``), if the run was judged for it."""
 
     @property
     def row(self) -> AreaRow:
