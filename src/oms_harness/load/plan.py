@@ -68,6 +68,7 @@ class LoadPlan:
     transport: str = "auto"
     start_at: float | None = None
     """Epoch seconds at which the schedule starts (interleaved A/B runs); None: right away."""
+    stable_balances: bool = False
 
     @property
     def shaped(self) -> bool:
@@ -99,7 +100,9 @@ class LoadPlan:
         return options.backstop_s + options.lead_s(time.time())
 
     def agent_plan(self, results_path: str) -> AgentPlan:
-        return AgentPlan(kinds=self.kinds, results_path=results_path)
+        return AgentPlan(
+            kinds=self.kinds, results_path=results_path, stable_balances=self.stable_balances
+        )
 
     def _run_args(self) -> list[str]:
         """What every master (local or in a container) is given, the ``--oms-*`` included."""
@@ -217,6 +220,7 @@ def build_plan(
     transport: str = "auto",
     schedule: ArrivalSchedule | None = None,
     start_at: float | None = None,
+    stable_balances: bool = False,
 ) -> LoadPlan:
     """Validate a run before anything starts (every problem is a :class:`UsageError`).
 
@@ -255,6 +259,7 @@ def build_plan(
         kinds=kinds,
         transport=transport,
         start_at=start_at,
+        stable_balances=stable_balances,
     )
 
 
@@ -286,6 +291,7 @@ def container_plan(
         distribution=Distribution("master", expect_workers=workers),
         ramp_up=ramp_up,
         kinds=tuple(build_mix(profile)),
+        stable_balances=profile.stable_balances,
     )
 
 

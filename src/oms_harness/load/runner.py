@@ -258,6 +258,7 @@ def run_load(
         transport=transport,
         schedule=schedule,
         start_at=start_at,
+        stable_balances=profile.stable_balances,
     )
     schedule, dist = plan.schedule, plan.distribution
     limits_in_force = slo.resolve(profile.slo, slo_overrides, schedule.mean_rps)
