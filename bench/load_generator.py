@@ -225,7 +225,7 @@ def run_harness(
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     before = _children_cpu()
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "oms_harness", "load", "--profile", str(target.profile),
          "--scenario", "steady", "--rate", f"{target.rate or 30000:g}", "--duration", f"{seconds}s",
          "--users", str(connections), "--max-rate", "1000000",
@@ -233,7 +233,10 @@ def run_harness(
         capture_output=True, text=True, timeout=seconds + 120, check=False, env=env,
     )  # fmt: skip
     cpu = _children_cpu() - before
-    summary = json.loads(next(reports.glob("*/summary.json")).read_text())
+    summaries = list(reports.glob("*/summary.json"))
+    if not summaries:
+        sys.exit(f"the harness wrote no summary (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    summary = json.loads(summaries[0].read_text())
     shutil.rmtree(reports, ignore_errors=True)
     if summary["errors"]["total"]:
         sys.exit(f"the harness saw failures: {summary['errors']['by_reason']}")
@@ -241,10 +244,11 @@ def run_harness(
 
 
 def baseline_source(revision: str, directory: Path) -> Path:
-    """The ``src`` tree of a git revision of this repository, exported under ``directory``."""
+    """The ``src`` tree of a git revision of this repository, exported under ``directory``
+    with the files it locates beside it (spec, suites: the whole tree, a few MB)."""
     root = Path(__file__).resolve().parent.parent
     archive = subprocess.run(
-        ["git", "-C", str(root), "archive", "--format=tar", revision, "src"],
+        ["git", "-C", str(root), "archive", "--format=tar", revision],
         capture_output=True, check=False, timeout=60,
     )  # fmt: skip
     if archive.returncode:
