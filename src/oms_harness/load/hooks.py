@@ -143,6 +143,9 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         auth=auth,
         transport=chosen.name,
         transport_warning=warning,
+        fallbacks=(lambda: chosen.fallbacks)
+        if isinstance(chosen, transport.RawTransport)
+        else None,
     )
 
 

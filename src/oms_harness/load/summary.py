@@ -181,13 +181,20 @@ def cpu_per_request(results: Mapping[str, Any]) -> dict[str, float | None]:
 
 def transport_in_use(results: Mapping[str, Any]) -> dict[str, Any]:
     """Which HTTP path the processes used (``raw``: the fast one; ``fasthttp``: Locust's
-    public ``FastHttpSession``, after a failed self-check) and the warnings that said why."""
+    public ``FastHttpSession``, after a failed self-check) and the warnings that said why;
+    ``parser_fallbacks``: answers of the fast path that were not the common shape, read by
+    geventhttpclient's full parser instead of the transport's own reader."""
     processes = results.get("processes", {}).values()
     used = sorted({str(p.get("transport", "raw")) for p in processes}) or ["raw"]
     warnings = sorted(
         {str(p["transport_warning"]) for p in processes if p.get("transport_warning")}
     )
-    return {"transport": used[0] if len(used) == 1 else "mixed", "warnings": warnings}
+    fallbacks = int(results.get("counters", {}).get("transport_fallbacks", 0))
+    return {
+        "transport": used[0] if len(used) == 1 else "mixed",
+        "warnings": warnings,
+        "parser_fallbacks": fallbacks,
+    }
 
 
 def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
