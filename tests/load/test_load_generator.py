@@ -260,3 +260,35 @@ def test_requests_open_at_the_drain_deadline_count_as_unfinished() -> None:
     assert report["failures"] == {UNFINISHED: report["sent"]}
     assert [reason for _, _, reason in recorder.logged] == [UNFINISHED] * report["sent"]
     assert histograms.decode(report["corrected"]).get_total_count() == report["sent"]
+
+
+def test_senders_grow_with_latency_so_sends_stay_on_schedule() -> None:
+    # 200 req/s answered in 50 ms needs about 10 requests out at once: a closed loop (or a
+    # sender per answer) would fall behind; the open model spawns senders as needed
+    recorder = Recorder(delay=0.05)
+    generator = make(recorder, rate=200, seconds=0.5, max_in_flight=50)
+    generator.dispatch(never)
+    report = generator.report()
+    assert report["sent"] == report["planned"] == report["completed"]
+    assert report["late_sends"] == 0
+    assert report["max_in_flight"] >= 5
+    assert recorder.peak == report["max_in_flight"]
+    assert not generator.senders  # every sender ended with the schedule
+
+
+def test_a_fast_target_needs_few_senders_at_a_low_rate() -> None:
+    # an answer before the next ticket: the same sender (and its connection) serves the run,
+    # plus the spare that watches the next ticket while a request is out
+    spawned: list[int] = []
+    recorder = Recorder()
+    generator = make(recorder, rate=100, seconds=0.3)
+    original = generator._spawn_sender
+
+    def counting() -> None:
+        spawned.append(1)
+        original()
+
+    generator._spawn_sender = counting  # type: ignore[method-assign]
+    generator.dispatch(never)
+    assert generator.report()["sent"] == ArrivalSchedule.constant(100, 0.3).total_arrivals
+    assert len(spawned) <= 2

@@ -116,6 +116,7 @@ class Generator:
         self._set_token(auth.token if auth else token, auth.generation if auth else 0)
         self.token_errors = 0
         self.tickets = ProcessTickets(schedule, index, count)
+        self.planned = self.tickets.planned
         self.window = schedule.duration
         self.drain_s = drain_s
         self.max_in_flight = max_in_flight
@@ -290,7 +291,11 @@ class Generator:
                 if pause > 0:
                     gevent.sleep(pause)
                 self.free_senders -= 1
-                if not self.free_senders and len(self.senders) < self.max_in_flight:
+                if (
+                    not self.free_senders
+                    and len(self.senders) < self.max_in_flight
+                    and self.tickets.issued < self.planned
+                ):
                     self._spawn_sender()  # someone watches the next ticket meanwhile
                 sent_at = monotonic()
                 in_flight[me] = (intended, kind_index)
@@ -345,7 +350,7 @@ class Generator:
         auth = self.auth
         return {
             **self.tally.report(),
-            "planned": self.tickets.planned,
+            "planned": self.planned,
             "sent": self.sent,
             "send_span_s": max(self.last_send - self.t0, 0.0),
             "done_span_s": max(self.last_done - self.t0, 0.0),

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent.monkey
 import gevent.socket
 from geventhttpclient import HTTPClient
 from geventhttpclient import connectionpool as _pool_module
@@ -109,6 +110,24 @@ def fallback_warning(missing: list[str]) -> str:
 # -- the fast path -----------------------------------------------------------------------------
 
 
+_plain_select = gevent.monkey.get_original("select", "select")
+
+
+def _idle_socket_alive(sock: Any) -> bool:
+    """An idle keep-alive socket is reusable when it is open and has nothing to read: bytes
+    the server sent unasked (or its close) must not become the next request's answer."""
+    try:
+        fd = sock.fileno()
+        if fd < 0:
+            return False
+        # gevent's patched select() yields to the hub even with a zero timeout (a full
+        # switch per request); the original one is a plain non-blocking syscall
+        readable, _, _ = _plain_select([fd], [], [], 0.0)
+    except (OSError, ValueError):
+        return False
+    return not readable
+
+
 def _header(response: Any, name: str) -> str | None:
     value = response.get(name)
     if isinstance(value, list):
@@ -135,10 +154,10 @@ class RawTransport:
     """Pre-built request bytes on keep-alive connections, read by :mod:`.wire` (TLS too).
 
     One connection serves one request at a time; idle ones wait in a LIFO list (the
-    generator bounds the requests in flight, so no semaphore). An idle connection is not
-    probed before reuse: one the server closed meanwhile answers with nothing, and the
-    request is retried once on a fresh connection (GET is idempotent), as
-    ``HTTPClient.request`` does.
+    generator bounds the requests in flight, so no semaphore). An idle connection is
+    probed before reuse (one non-blocking ``select``) and dropped when readable; one the
+    server closes just then answers with nothing, and the request is retried once on a
+    fresh connection (GET is idempotent), as ``HTTPClient.request`` does.
     """
 
     name = RAW
@@ -161,6 +180,7 @@ class RawTransport:
             raise TouchpointMissingError("geventhttpclient.HTTPClient._connection_pool")
         self.connect: Callable[[], Any] = pool._create_socket  # geventhttpclient 2.3-2.6.1
         self.idle: list[Any] = []
+        self.alive: Callable[[Any], bool] = _idle_socket_alive
         self.open: set[Any] = set()
         self.reader = Reader()
         # plain TCP only: TLS can hold decrypted bytes that a readability wait would not see
@@ -188,7 +208,13 @@ class RawTransport:
         idle = self.idle
         retries = 1
         while True:
-            sock = idle.pop() if idle else self._open()
+            while idle:
+                sock = idle.pop()
+                if self.alive(sock):
+                    break
+                self._discard(sock)
+            else:
+                sock = self._open()
             try:
                 # one send() writes a small request whole; sendall() would also query
                 # SO_SNDBUF (a syscall) and set up its chunking on every call

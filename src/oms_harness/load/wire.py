@@ -118,19 +118,13 @@ class Reader:
         return parsed
 
     def read(self, recv: Callable[[int], bytes], data: bytes) -> tuple[Head, bytes]:
-        """(head, body) of the answer that starts with ``data`` (non-empty), reading more
-        with ``recv`` as needed; :class:`Unusual` with every byte read otherwise."""
+        """(head, body) of the answer that starts with ``data`` (a first read holding at
+        least the whole head), reading the rest of the body with ``recv``;
+        :class:`Unusual` with every byte read otherwise."""
         end = data.find(b"\r\n\r\n")
-        while end < 0:
-            if len(data) > HEAD_LIMIT:
-                raise Unusual(data)
-            more = recv(BLOCK)
-            if not more:
-                raise Unusual(data)
-            searched = max(len(data) - 3, 0)
-            data += more
-            end = data.find(b"\r\n\r\n", searched)
-        if end + 2 > HEAD_LIMIT:
+        if end < 0 or end + 2 > HEAD_LIMIT:
+            # a head split across reads is rare (servers write it whole): the parser reads
+            # on, and rejects a malformed one at once instead of waiting for its end
             raise Unusual(data)
         head = self.head(data[: end + 2])
         if head is None:
