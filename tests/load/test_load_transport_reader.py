@@ -238,3 +238,62 @@ def test_a_timeout_discards_the_connection() -> None:
         chosen.send(0)
     assert opened[0].closed
     assert chosen.idle == []
+
+
+def _serve(handler: Callable[[Any, Any], None]) -> Any:
+    from gevent.server import StreamServer
+
+    server = StreamServer(("127.0.0.1", 0), handler)
+    server.start()
+    return server
+
+
+def test_on_real_sockets_one_keep_alive_connection_serves_every_request() -> None:
+    accepted: list[object] = []
+
+    def answer(conn: Any, _address: Any) -> None:
+        accepted.append(conn)
+        buffered = b""
+        while True:
+            data = conn.recv(4096)
+            if not data:
+                return
+            buffered += data
+            while b"\r\n\r\n" in buffered:
+                _, _, buffered = buffered.partition(b"\r\n\r\n")
+                reply = COMMON["plain"]
+                conn.sendall(reply[:40])  # the head arrives in two segments now and then
+                conn.sendall(reply[40:])
+
+    server = _serve(answer)
+    try:
+        chosen = RawTransport(
+            f"http://127.0.0.1:{server.server_port}/v0.9", [KIND], max_in_flight=2, timeout_s=5.0
+        )
+        chosen.use_token("t")
+        answers = [chosen.send(0) for _ in range(20)]
+        chosen.close()
+    finally:
+        server.stop()
+    assert {(a.status, a.body, a.content_type) for a in answers} == {
+        (200, BODY, "application/json")
+    }
+    assert len(accepted) == 1
+
+
+def test_on_real_sockets_a_silent_server_times_out_and_its_connection_is_dropped() -> None:
+    import gevent
+
+    server = _serve(lambda conn, _address: gevent.sleep(5))
+    try:
+        chosen = RawTransport(
+            f"http://127.0.0.1:{server.server_port}/v0.9", [KIND], max_in_flight=2, timeout_s=0.2
+        )
+        chosen.use_token("t")
+        with pytest.raises(TimeoutError):
+            chosen.send(0)
+        assert chosen.open == set()
+        assert chosen.timers == {}
+        chosen.close()
+    finally:
+        server.stop(timeout=0)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent
 import gevent.monkey
 import gevent.socket
 from geventhttpclient import HTTPClient
@@ -32,6 +33,7 @@ from geventhttpclient import connectionpool as _pool_module
 from geventhttpclient import response as _response_module
 
 from .._version import __version__
+from .fasthttp import PublicTransport
 from .generator import Answer, LogRequest
 from .traffic import RequestKind
 from .wire import BLOCK, Reader, Unusual
@@ -41,7 +43,6 @@ log = logging.getLogger("oms_harness.load")
 VERIFIED = "locust 2.47.0, geventhttpclient 2.6.1, gevent 26.9.0"
 """The versions every touchpoint below was verified with (and ``requirements.lock`` pins)."""
 RAW = "raw"
-PUBLIC = "fasthttp"
 
 
 class CheckFailedError(Exception):
@@ -66,8 +67,9 @@ TOUCHPOINTS: tuple[tuple[str, Any, str], ...] = (
     # it parses on from the bytes the common-case reader declined), and its errors
     ("geventhttpclient.response", _response_module, "HTTPSocketResponse"),
     ("geventhttpclient.response", _response_module, "HTTPConnectionClosed"),
-    # gevent 24.2-26.9: a socket's readiness wait, used before the first read (plain HTTP)
-    ("gevent.socket.socket", gevent.socket.socket, "_wait"),
+    # gevent 24.2-26.9: a socket's read watcher, waited on (with the hub's public ``wait``)
+    # before the first read of an answer (plain HTTP)
+    ("gevent.socket.socket", gevent.socket.socket, "_read_event"),
 )  # fmt: skip
 
 
@@ -181,6 +183,11 @@ class RawTransport:
         self.connect: Callable[[], Any] = pool._create_socket  # geventhttpclient 2.3-2.6.1
         self.idle: list[Any] = []
         self.alive: Callable[[Any], bool] = _idle_socket_alive
+        self.timeout_s = timeout_s
+        self.timers: dict[Any, gevent.Timeout] = {}
+        """One reusable network timeout per connection (a fresh ``Timeout`` per wait, as
+        gevent's own socket wait makes, costs three times as much)."""
+        self.hub = gevent.get_hub()
         self.open: set[Any] = set()
         self.reader = Reader()
         # plain TCP only: TLS can hold decrypted bytes that a readability wait would not see
@@ -221,11 +228,8 @@ class RawTransport:
                 sent = sock.send(request)
                 if sent < len(request):
                     sock.sendall(request[sent:])
-                # gevent 24.2-26.9: ``_read_event`` / ``_wait``. Wait until the answer is
-                # readable (gevent's own wait, same timeout): the first recv then reads it
-                # instead of failing with EAGAIN (an exception per request) first
                 if self.wait_readable:
-                    sock._wait(sock._read_event)
+                    self._wait_readable(sock)
                 data = sock.recv(BLOCK)
             except OSError as exc:
                 self._discard(sock)
@@ -257,6 +261,20 @@ class RawTransport:
                 head.retry_after if head.status == 429 else None,
             )
 
+    def _wait_readable(self, sock: Any) -> None:
+        """Wait until the answer is readable, within the network timeout: the first recv
+        then reads it instead of failing with EAGAIN (an exception per request) first."""
+        timer = self.timers.get(sock)
+        if timer is None:
+            timer = self.timers[sock] = gevent.Timeout(
+                self.timeout_s, TimeoutError("timed out"), ref=False
+            )
+        timer.start()
+        try:
+            self.hub.wait(sock._read_event)  # gevent 24.2-26.9: the socket's read watcher
+        finally:
+            timer.cancel()
+
     def _parse_on(self, sock: Any, data: bytes) -> Answer:
         """geventhttpclient's parser from the bytes read so far, on the same socket."""
         self.fallbacks += 1
@@ -284,6 +302,9 @@ class RawTransport:
 
     def _discard(self, sock: Any) -> None:
         self.open.discard(sock)
+        timer = self.timers.pop(sock, None)
+        if timer is not None:
+            timer.close()
         with contextlib.suppress(OSError):
             sock.close()
 
@@ -292,74 +313,6 @@ class RawTransport:
             self._discard(sock)
         self.idle.clear()
         self.client.close()
-
-
-# -- the public path ---------------------------------------------------------------------------
-
-
-class PublicTransport:
-    """Locust's public ``FastHttpSession``: it counts each request in Locust's stats itself."""
-
-    name = PUBLIC
-
-    def __init__(
-        self,
-        base_url: str,
-        kinds: list[RequestKind],
-        *,
-        environment: Any,
-        max_in_flight: int,
-        timeout_s: float,
-    ) -> None:
-        from locust.contrib.fasthttp import FastHttpSession
-
-        self.kinds = kinds
-        self.session = FastHttpSession(
-            base_url,
-            request_event=environment.events.request,
-            user=None,
-            concurrency=max_in_flight,
-            connection_timeout=timeout_s,
-            network_timeout=timeout_s,
-        )
-        self.headers: dict[str, str] = {}
-
-    def use_token(self, token: str) -> None:
-        self.headers = {
-            "User-Agent": f"oms-harness/{__version__}",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {token}",
-        }
-
-    def send(self, kind_index: int) -> Answer:
-        kind = self.kinds[kind_index]
-        context: Any = self.session.get(
-            kind.path, name=kind.name, headers=self.headers, catch_response=True
-        )
-        response = context.__enter__()
-        error = getattr(response, "error", None)  # also set for a 4xx/5xx status
-
-        def settle(reason: str | None) -> None:
-            if reason:
-                response.failure(reason)
-            else:
-                response.success()
-            context.__exit__(None, None, None)
-
-        status = int(response.status_code or 0)
-        if not status:  # no answer: the session caught a transport failure
-            return Answer(0, b"", None, settle=settle, error=type(error).__name__)
-        headers = response.headers or {}
-        return Answer(
-            status,
-            response.content or b"",
-            headers.get("content-type"),
-            headers.get("retry-after") if status == 429 else None,
-            settle,
-        )
-
-    def close(self) -> None:
-        self.session.client.clientpool.close()
 
 
 Transport = RawTransport | PublicTransport
