@@ -248,8 +248,8 @@ def _serve(handler: Callable[[Any, Any], None]) -> Any:
     return server
 
 
-def test_on_real_sockets_one_keep_alive_connection_serves_every_request() -> None:
-    accepted: list[object] = []
+def _answering(accepted: list[object], delay: float = 0.0) -> Callable[[Any, Any], None]:
+    import gevent
 
     def answer(conn: Any, _address: Any) -> None:
         accepted.append(conn)
@@ -261,11 +261,38 @@ def test_on_real_sockets_one_keep_alive_connection_serves_every_request() -> Non
             buffered += data
             while b"\r\n\r\n" in buffered:
                 _, _, buffered = buffered.partition(b"\r\n\r\n")
+                if delay:
+                    gevent.sleep(delay)
                 reply = COMMON["plain"]
                 conn.sendall(reply[:40])  # the head arrives in two segments now and then
                 conn.sendall(reply[40:])
 
-    server = _serve(answer)
+    return answer
+
+
+def test_a_connection_used_for_longer_than_the_timeout_does_not_time_out() -> None:
+    # the network timeout is per wait: a timer reused across waits must start afresh
+    accepted: list[object] = []
+    server = _serve(_answering(accepted, delay=0.05))
+    try:
+        chosen = RawTransport(
+            f"http://127.0.0.1:{server.server_port}/v0.9", [KIND], max_in_flight=2, timeout_s=0.3
+        )
+        chosen.use_token("t")
+        statuses = []
+        for _ in range(12):  # 0.6 s of waits on one connection, each well within 0.3 s
+            statuses.append(chosen.send(0).status)
+        chosen.close()
+    finally:
+        server.stop()
+    assert statuses == [200] * 12
+    assert len(accepted) == 1
+
+
+def test_on_real_sockets_one_keep_alive_connection_serves_every_request() -> None:
+    accepted: list[object] = []
+
+    server = _serve(_answering(accepted))
     try:
         chosen = RawTransport(
             f"http://127.0.0.1:{server.server_port}/v0.9", [KIND], max_in_flight=2, timeout_s=5.0
