@@ -1,8 +1,9 @@
 """Every private touchpoint of the load engine, and the public path it falls back to.
 
-The harness's hot path writes pre-built request bytes on geventhttpclient's keep-alive pool
-and logs straight into Locust's stats: about half the CPU of Locust's ``FastHttpUser`` per
-checked request (see bench/README.md). That speed rests on internals of geventhttpclient,
+The harness's hot path writes pre-built request bytes on its own keep-alive connections
+(opened by geventhttpclient's pool), reads the common answer with :mod:`.wire` (anything
+else with geventhttpclient's parser) and logs straight into Locust's stats: about a third
+of the CPU of Locust's ``FastHttpUser`` per checked request (see bench/README.md). That speed rests on internals of geventhttpclient,
 gevent and Locust, and a minor release of any of them may move one. So each touchpoint is
 named here once, with the versions it was verified with, and :func:`self_check` looks for
 all of them when a process starts. When one is missing the process runs on Locust's public
