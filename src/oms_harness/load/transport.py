@@ -5,12 +5,12 @@ The harness's hot path writes pre-built request bytes on its own keep-alive conn
 else with geventhttpclient's parser) and logs straight into Locust's stats: about a third
 of the CPU of Locust's ``FastHttpUser`` per checked request (see bench/README.md). That
 speed rests on internals of geventhttpclient, gevent and Locust, and a minor release of any
-of them may move one. So each touchpoint is
-named here once, with the versions it was verified with, and :func:`self_check` looks for
-all of them when a process starts. When one is missing the process runs on Locust's public
-``FastHttpSession`` (what ``FastHttpUser`` uses: slower, correct) and says so in its output
-and in ``summary.json`` (``generator.transport``), instead of failing or, worse, silently
-measuring something else.
+of them may move one. So each touchpoint is named here once, with the versions it was
+verified with, and :func:`self_check` looks for all of them when a process starts. When one
+is missing the process runs on Locust's public ``FastHttpSession`` (what ``FastHttpUser``
+uses: slower, correct; see :mod:`.fasthttp`) and says so in its output and in
+``summary.json`` (``generator.transport``), instead of failing or, worse, silently measuring
+something else.
 
 ``pyproject.toml`` allows ranges; ``requirements.lock`` pins the versions CI runs, which are
 the ones below.
