@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import replace
@@ -64,6 +66,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_fuzz_arguments(parser, DEFAULT_MAX_EXAMPLES)
     parser.add_argument(
         "--no-render", action="store_true", help="write results, JUnit and summary; skip HTML"
+    )
+    parser.add_argument(
+        "--conformance-junit",
+        type=Path,
+        metavar="FILE",
+        help="also keep the conformance suites' own JUnit file (reports/junit.xml already "
+        "holds every check; two files in one glob would count the checks twice)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="phase lines and the verdict only, no runner output"
@@ -151,10 +160,14 @@ class _Gate:
         self.token: str | None = None
 
     def run(self) -> int:
+        with tempfile.TemporaryDirectory(prefix="oms-gate-") as scratch:
+            return self._run(Path(scratch) / "conformance-junit.xml")
+
+    def _run(self, conformance_junit: Path) -> int:
+        """The phases; the suites' own JUnit goes to a scratch file, merged into junit.xml."""
         self.progress("target", self.target)
         allure.prepare_results_dir(self.results_dir)
-        conformance_junit = self.report_dir / "conformance-junit.xml"
-        conformance_junit.unlink(missing_ok=True)
+        (self.report_dir / "conformance-junit.xml").unlink(missing_ok=True)  # older gates'
         verdict = GateVerdict(exit_code=int(ExitCode.OK), target=self.target)
         try:
             self._preflight()
@@ -215,6 +228,7 @@ class _Gate:
             junitxml=junit,
             alluredir=self.results_dir,
             echo=not self.args.quiet,
+            summary=False,  # the gate's verdict table names areas and failures once
         )
         facts = from_conformance(result)
         if facts.exit_code == ExitCode.TARGET_UNAVAILABLE:
@@ -268,10 +282,25 @@ class _Gate:
         verdict = self._render(verdict)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         write_junit(self.report_dir / "junit.xml", verdict, conformance_junit, self.secrets)
+        if self.args.conformance_junit is not None and conformance_junit.is_file():
+            self._keep(conformance_junit, self.args.conformance_junit)
         write_summary(self.report_dir / "summary.md", verdict, self.secrets)
         exit_code = self._sweep(verdict.exit_code)
         print(self.secrets.scrub(render_table(verdict)), flush=True)
         return exit_code
+
+    @staticmethod
+    def _keep(source: Path, destination: Path) -> None:
+        """``--conformance-junit``: a copy for who asked; failing to write it is no verdict."""
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+        except OSError as exc:
+            print(
+                f"oms-harness gate: warning: --conformance-junit {destination}: "
+                f"{exc.strerror or exc}",
+                file=sys.stderr,
+            )
 
     def _sweep(self, exit_code: int) -> int:
         """Last resort over the files this run wrote (never the user's own, nor the profile).

@@ -36,6 +36,15 @@ def attach_exchange(exchange: Exchange) -> None:
         allure.attach(exchange.curl, name="curl", attachment_type=allure.attachment_type.TEXT)
 
 
+def attach_raw_body(exchange: Exchange) -> None:
+    """The failing answer's body exactly as received: what a wire-format rule judged."""
+    allure.attach(
+        exchange.render_raw_body(),
+        name=f"response body, raw ({len(exchange.body)} bytes)",
+        attachment_type=allure.attachment_type.TEXT,
+    )
+
+
 def mark_spec_gap(finding: str) -> None:
     """Label the running test's Allure result as a spec-gap finding."""
     allure.dynamic.tag(SPEC_GAP_TAG)  # type: ignore[no-untyped-call]

@@ -55,6 +55,8 @@ class ConformanceResult:
     skips: list[tuple[str, str]] = field(default_factory=list)
     unreachable: list[tuple[str, str]] = field(default_factory=list)
     unavailable_reason: str = ""
+    repro: str = ""
+    """The complete command that reproduces the fuzz cases (profile, seed, budget, --only)."""
 
     @property
     def unavailable(self) -> bool:
@@ -180,5 +182,5 @@ def render_summary(result: ConformanceResult) -> str:
     if result.failures:
         lines.append("failures:")
         lines += [f"  - {nodeid}: {reason}" for nodeid, reason in result.failures]
-        lines.append(f"reproduce the fuzz cases with --seed {result.seed}")
+        lines.append(f"reproduce the fuzz cases: {result.repro or f'--seed {result.seed}'}")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -33,11 +34,14 @@ from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
 from ..redaction import Redactor, snapshot, written_since
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
+from .repro import repro_command
+from .result_files import finish_outputs
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
     DEFAULT_MAX_EXAMPLES,
     ENV_MAX_EXAMPLES,
     ENV_PROFILE,
+    ENV_REPRO,
     ENV_RESULTS,
     ENV_SEED,
     ENV_TOKEN,
@@ -100,7 +104,8 @@ def pytest_command(
     else:
         raise UsageError(f"--only must be one of {', '.join(ONLY_CHOICES)}, not {only!r}")
     command = [sys.executable, "-m", "pytest", "-c", str(suites / "pytest.ini")]
-    command += ["--rootdir", str(suites), "-q", "--tb=short", "--color=no"]
+    # -rN: no "short test summary"; the runner's own summary names each failure once
+    command += ["--rootdir", str(suites), "-q", "--tb=short", "-rN", "--color=no"]
     for plugin in PLUGINS:
         command += ["-p", plugin]
     # xunit2: the schema CI tools validate; spec gaps go in as testsuite properties.
@@ -114,14 +119,29 @@ def pytest_command(
     return command
 
 
+_SECTION = re.compile(r"^=+ (FAILURES|ERRORS|warnings summary) =+$")
+_FINAL_LINE = re.compile(
+    r"^(=+ )?\d+ (failed|passed|skipped|error|errors|deselected)\b.* in [\d.]+s"
+)
+
+
 def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
-    """Relay pytest's output (redacted) and return its last non-blank line."""
+    """Relay pytest's progress (redacted) and return its last non-blank line.
+
+    pytest's failure sections (tracebacks) are not relayed: each failure is named once, by
+    the summary, and its full text is in the JUnit and Allure results.
+    """
     last = ""
+    hiding = False
     for line in stream:
         clean = redact(line)
         if clean.strip():
             last = clean.strip()
-        if echo:
+        if _SECTION.match(clean.strip()):
+            hiding = True
+        elif hiding and _FINAL_LINE.match(clean.strip()):
+            hiding = False
+        if echo and not hiding:
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
@@ -156,11 +176,13 @@ def run_conformance(
     alluredir: Path | None = None,
     echo: bool = True,
     timeout: float | None = None,
+    summary: bool = True,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
-    else :func:`default_timeout`).
+    else :func:`default_timeout`). ``summary=False`` leaves the area table and the failures
+    to a caller that prints its own verdict (the gate), so neither is shown twice.
     """
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
@@ -176,6 +198,7 @@ def run_conformance(
         if path is not None:
             (path if path == alluredir else path.parent).mkdir(parents=True, exist_ok=True)
     before = snapshot(junitxml, alluredir)
+    repro = repro_command(profile, seed=seed, max_examples=max_examples, only="fuzz")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="oms-conformance-") as workdir:
         work = Path(workdir)
@@ -192,6 +215,7 @@ def run_conformance(
                 ENV_SEED: str(seed),
                 ENV_MAX_EXAMPLES: str(max_examples),
                 ENV_RESULTS: str(results_path),
+                ENV_REPRO: repro,
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             }
@@ -238,8 +262,16 @@ def run_conformance(
             pytest_last_line=last_line,
             timed_out=timed_out,
         )
+        result = replace(result, repro=repro)
+        finish_outputs(
+            results_path,
+            alluredir,
+            junitxml,
+            token_env=profile.credentials.token_env,
+            repro=repro,
+        )
     for path in written_since(before, junitxml, alluredir):
         redact.file(path)
-    if echo:
+    if echo and summary:
         print(render_summary(result))
     return result
