@@ -45,7 +45,7 @@ def test_merges_conformance_and_slos(tmp_path: Path, fake: Any) -> None:
     cases = _cases(root)
     assert cases["conformance.test_currency::test_default_is_usd"].find("failure") is not None
     assert cases["load.smoke.slo::p95_ms"].find("failure").get("message") == (
-        "SLO breach: p95_ms: measured 320 ms, limit 250 ms"
+        "[slo.p95_ms] SLO breach: p95_ms: measured 320 ms, limit 250 ms"
     )
     assert cases["load.smoke.slo::p99_ms"].find("failure") is None
     assert "load.smoke::generator_health" in cases

@@ -25,6 +25,7 @@ from ..exit_codes import ExitCode
 from ..profile import TargetProfile, resolve_profile
 from ..redaction import FileState, snapshot, written_since
 from ..report import allure
+from ..report.allure_load import write_load_results
 from ..report.junit import write_junit
 from ..report.model import (
     ConformanceFacts,
@@ -266,7 +267,7 @@ class _Gate:
             + (" (generator-bound)" if facts.generator_bound else "")
             + f" (exit {facts.exit_code})",
         )
-        allure.write_load_results(self.results_dir, facts, self.secrets)
+        write_load_results(self.results_dir, facts, self.secrets)
         return facts
 
     def _finish(self, verdict: GateVerdict, conformance_junit: Path) -> int:

@@ -449,6 +449,11 @@ def _judge(
                 "corrected": histograms.percentile_curve(histograms.decode(hists["corrected"])),
                 "raw": histograms.percentile_curve(histograms.decode(hists["raw"])),
             },
+            target=summary.public_url(base_url),
+            started_at=started_at,
+            planned_rps=schedule.mean_rps,
+            limits=limits,
+            failures=plot.failures_per_second(report_dir / "locust_stats_history.csv"),
         )
     except (OSError, ValueError) as exc:  # a plot is a convenience, never the verdict
         print(f"  (no plot: {type(exc).__name__}: {exc})", file=sys.stderr)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .allure import slo_status
-from .model import GateVerdict
+from .model import GateVerdict, slo_status
 from .secrets import Secrets
 
 
