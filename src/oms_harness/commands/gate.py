@@ -25,7 +25,7 @@ from ..exit_codes import ExitCode
 from ..profile import TargetProfile, resolve_profile
 from ..redaction import FileState, snapshot, written_since
 from ..report import allure
-from ..report.allure_load import write_load_results
+from ..report.allure_load import write_load_results, write_skipped_load_result
 from ..report.junit import write_junit
 from ..report.model import (
     ConformanceFacts,
@@ -40,6 +40,7 @@ from ..report.render import RenderError, render_report
 from ..report.secrets import Secrets, embedded_leaks, profile_secrets, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
+from ..report.verdict_json import VERDICT_FILE, write_verdict
 from ._arguments import add_fuzz_arguments, add_target_arguments
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -278,6 +279,8 @@ class _Gate:
         )
         allure.write_executor(self.results_dir, os.environ)
         allure.write_categories(self.results_dir)
+        if verdict.load is None and verdict.load_skipped is not None:
+            write_skipped_load_result(self.results_dir, verdict.load_skipped, self.secrets)
         allure.attach_spec_sections(self.results_dir)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         verdict = self._render(verdict)
@@ -286,6 +289,7 @@ class _Gate:
         if self.args.conformance_junit is not None and conformance_junit.is_file():
             self._keep(conformance_junit, self.args.conformance_junit)
         write_summary(self.report_dir / "summary.md", verdict, self.secrets)
+        write_verdict(self.report_dir / VERDICT_FILE, verdict, self.secrets)
         exit_code = self._sweep(verdict.exit_code)
         print(self.secrets.scrub(render_table(verdict)), flush=True)
         return exit_code

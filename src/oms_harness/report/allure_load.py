@@ -19,11 +19,9 @@ from typing import Any
 from ..contract.rule_names import check_name
 from ..load.histograms import beyond_samples
 from .allure import attach_copy, attach_text, write_result
-from .model import LoadFacts, SloRow, fmt_num, slo_rule, slo_status
+from .model import LOWER_BOUND_SLOS, LoadFacts, SloRow, fmt_num, slo_rule, slo_status
 from .secrets import Secrets
 
-LOWER_BOUND_SLOS = frozenset({"min_rps"})
-"""SLOs whose limit is a floor; every other SLO is a ceiling."""
 LOAD_EPIC = "Load"
 SLO_FEATURE = "SLOs"
 SHOWN_PERCENTILES = ("p50", "p90", "p95", "p99", "p99.9", "max")
@@ -190,4 +188,16 @@ def _write_generator_health(
         parameters=[("scenario", load.scenario)],
         attachments=_evidence(results_dir, load, summary, secrets),
         description=f"Load {run}.",
+    )
+
+
+def write_skipped_load_result(results_dir: Path, reason: str, secrets: Secrets) -> Path:
+    """A skipped result for a load run that did not happen (JUnit has the same case)."""
+    return write_result(
+        results_dir,
+        full_name="oms_harness.load.slos",
+        name="Load SLOs",
+        status="skipped",
+        message=secrets.scrub(f"Load not run: {reason}"),
+        labels=_labels("Load not run", severity="normal"),
     )

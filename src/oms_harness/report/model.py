@@ -196,6 +196,8 @@ class LoadFacts:
         )
 
 
+LOWER_BOUND_SLOS = frozenset({"min_rps"})
+"""SLOs whose limit is a floor; every other SLO is a ceiling."""
 SLO_RULE_PREFIX = "slo."
 """An SLO's rule id in the reports: ``slo.p95_ms``."""
 
