@@ -66,6 +66,7 @@ SPEC_SECTION_MARK = "# spec/openapi.yaml#"
 """First line of a spec-section attachment (``oms_harness.report.allure``)."""
 _EXPAND_ATTACHMENTS = (
     "Array.from(document.querySelectorAll('button span[class*=\"arrow-button\"]'))"
+    ".filter(s => !s.querySelector('svg[class*=\"--opened\"]'))"  # a click would close it
     ".map(s => { s.closest('button').click(); return 1; }).length"
 )
 
@@ -93,8 +94,8 @@ def with_spec_section(results: list[dict[str, Any]]) -> dict[str, Any] | None:
         r
         for r in results
         if any(
-            str(a.get("link", {}).get("name", "")).startswith("spec ")
-            for a in r.get("attachments", [])
+            str(link.get("name", "")).startswith("spec ")
+            for link in _attachment_links(r.get("steps", []))
         )
     ]
     found.sort(key=lambda r: r.get("status") not in ("failed", "broken"))
@@ -274,19 +275,22 @@ class DevTools:
 
 
 _TAB = "!!document.querySelector('[data-testid=\"test-result-tab-{tab}\"]')"
-_LOADING = "document.querySelectorAll('[class*=\"spinner\"]').length === 0"
+_LOADING = "document.querySelectorAll('[class*=\"test-result-spinner\"]').length === 0"
+"""No attachment still loading (the navigation tree keeps spinners of its own)."""
 _FAILED_TO_LOAD = "Failed to load attachment"
-_HAS_ATTACHMENTS = (
-    "document.querySelectorAll('button span[class*=\"arrow-button\"]').length > 0"
-)
+_HAS_ATTACHMENTS = "document.querySelectorAll('button span[class*=\"arrow-button\"]').length > 0"
 
 
 def open_result(tools: DevTools, url: str, result: dict[str, Any], tab: str) -> bool:
-    """Navigate to one result's tab and expand every attachment; True once it shows."""
+    """Navigate to one result's tab and expand every attachment; True once it shows.
+
+    The Attachments tab lists only the attachments Allure could link; a missed one shows,
+    as "Failed to load attachment", only on the Overview tab, in the body of the result.
+    """
     tools.call("Page.navigate", {"url": f"{url}#/{result['id']}/{tab}"})
     name = json.dumps(str(result.get("name", ""))[:60])
     shown = tools.wait_for(_TAB.format(tab=tab) + f" && document.body.innerText.includes({name})")
-    if tab == "attachments" and shown:
+    if tab in ("attachments", "overview") and shown:
         tools.wait_for(_HAS_ATTACHMENTS, timeout_s=5)
         tools.evaluate(_EXPAND_ATTACHMENTS)
         tools.wait_for(_LOADING, timeout_s=10)
@@ -298,12 +302,13 @@ def check(
 ) -> dict[str, Any]:
     """Every check and screenshot; the verdict as a JSON-ready dict."""
     results = embedded_results(report)
-    failed = first_failed(results)
+    failed = failed_semantic(results) or first_failed(results)
     url = report.as_uri()
     verdict: dict[str, Any] = {"report": str(report), "checks": {}, "screenshots": {}}
     checks: dict[str, bool] = verdict["checks"]
     missed = missed_attachments(results)
     checks["no attachment missed in the data"] = not missed
+    verdict["missed_attachments_count"] = len(missed)
     verdict["missed_attachments"] = missed[:20]
     with tempfile.TemporaryDirectory(prefix="oms-chromium-") as profile_dir:
         tools = DevTools(browser, Path(profile_dir))
@@ -346,18 +351,20 @@ def check(
 def _check_every_result(
     tools: DevTools, url: str, results: list[dict[str, Any]], verdict: dict[str, Any]
 ) -> None:
-    """Visit each result with an attachment, expand them all, look for a load failure."""
+    """Visit each result with an attachment (its Overview, where a missed attachment shows),
+    expand them all, and look for a load failure."""
     failing: list[str] = []
     visited = 0
     for result in results:
         if not _attachment_links(result.get("steps", [])):
             continue
         visited += 1
-        if not open_result(tools, url, result, "attachments"):
+        if not open_result(tools, url, result, "overview"):
             failing.append(f"{result.get('name')}: page did not open")
         elif _FAILED_TO_LOAD in tools.text():
             failing.append(f"{result.get('name')}: {_FAILED_TO_LOAD}")
     verdict["results_visited"] = visited
+    verdict["attachments_failing_count"] = len(failing)
     verdict["attachments_failing"] = failing[:20]
     verdict["checks"]["every attachment loads"] = visited > 0 and not failing
 
@@ -433,9 +440,7 @@ def _check_spec(
     checks["spec section attached"] = False
     if linked is not None:
         verdict["spec_check"] = linked.get("name")
-        tools.call("Page.navigate", {"url": f"{url}#/{linked['id']}/attachments"})
-        tools.wait_for("!!document.querySelector('[data-testid=\"test-result-tab-attachments\"]')")
-        tools.evaluate(_EXPAND_ATTACHMENTS)
+        open_result(tools, url, linked, "attachments")
         checks["spec section attached"] = tools.wait_for(
             f"document.body.innerText.includes({json.dumps(SPEC_SECTION_MARK)})"
         )
