@@ -335,6 +335,7 @@ def check(
                 verdict["screenshots"]["failed check"] = str(path)
             _check_failed_semantic(tools, url, results, out, verdict)
             _check_failed_slo(tools, url, results, out, verdict)
+            _check_categories(tools, url, results, out, verdict)
             _check_spec(tools, url, results, out, verdict)
             _check_every_result(tools, url, results, verdict)
             if min_history:
@@ -404,6 +405,34 @@ def _check_failed_slo(
     )
     tools.screenshot(out / "failed-slo.png")
     verdict["screenshots"]["failed SLO"] = str(out / "failed-slo.png")
+
+
+_OPEN_CATEGORY = (
+    "(() => {{ const el = Array.from(document.querySelectorAll('*')).find(e =>"
+    " e.childElementCount === 0 && e.textContent.trim() === {name}); if (el) el.click();"
+    " return !!el; }})()"
+)
+
+
+def _check_categories(
+    tools: DevTools, url: str, results: list[dict[str, Any]], out: Path, verdict: dict[str, Any]
+) -> None:
+    """Contract violations are grouped by rule id (each message names its own URL)."""
+    rules = sorted({_label(r, "rule") for r in results if r.get("status") == "failed"} - {""})
+    conformance = [rule for rule in rules if not rule.startswith("slo.")]
+    if not conformance:
+        return
+    tools.call("Page.navigate", {"url": f"{url}#categories"})
+    name = json.dumps("Contract violation")
+    tools.wait_for(f"document.body.innerText.includes({name})")
+    tools.evaluate(_OPEN_CATEGORY.format(name=name))
+    shown = tools.wait_for(
+        " && ".join(f"document.body.innerText.includes({json.dumps(r)})" for r in conformance)
+    )
+    verdict["rules_in_categories"] = conformance
+    verdict["checks"]["categories grouped by rule"] = shown
+    tools.screenshot(out / "categories.png")
+    verdict["screenshots"]["categories"] = str(out / "categories.png")
 
 
 def _check_history(

@@ -210,6 +210,7 @@ def test_report_in_headless_chromium_after_two_runs(tmp_path: Path) -> None:
         "request and response shown",
         "failure is actionable",
         "failed SLO shows its plot",
+        "categories grouped by rule",
         "spec section attached",
         "spec in global attachments",
         "SLO history has 1+ entries",
@@ -219,7 +220,15 @@ def test_report_in_headless_chromium_after_two_runs(tmp_path: Path) -> None:
     assert [name for name, ok in verdict["checks"].items() if not ok] == [], verdict
     assert verdict["results_visited"] > 100
     assert check.returncode == 0
-    for png in ("overview", "failed-semantic", "failed-slo", "slo-history", "spec-section"):
+    pngs = (
+        "overview",
+        "failed-semantic",
+        "failed-slo",
+        "slo-history",
+        "spec-section",
+        "categories",
+    )
+    for png in pngs:
         assert (shots / f"{png}.png").read_bytes().startswith(b"\x89PNG")
 
 
