@@ -1,8 +1,10 @@
 """`oms-harness gate`: the main job. Conformance, then the load smoke, then the report.
 
 With no target it starts the local reference on a free loopback port and always stops it.
-Every phase reports progress; the run ends with a verdict table, ``reports/junit.xml``,
-``reports/summary.md`` and the Allure report. The exit code has the sub-commands' meanings
+Every phase reports progress; the run ends with a verdict table (each area and failure
+once), ``reports/junit.xml`` (the only JUnit file unless ``--conformance-junit``),
+``reports/summary.md``, ``reports/verdict.json`` and the Allure report, all counting the
+same checks the same way. The exit code has the sub-commands' meanings
 (see :func:`oms_harness.report.model.gate_exit_code`).
 """
 
