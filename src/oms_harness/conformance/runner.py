@@ -141,7 +141,7 @@ def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
             hiding = True
         elif hiding and _FINAL_LINE.match(clean.strip()):
             hiding = False
-        if echo and not hiding:
+        if echo and (not hiding or clean.startswith("!")):  # "!!! Interrupted: why !!!"
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
