@@ -198,6 +198,6 @@ def write_skipped_load_result(results_dir: Path, reason: str, secrets: Secrets) 
         full_name="oms_harness.load.slos",
         name="Load SLOs",
         status="skipped",
-        message=secrets.scrub(f"Load not run: {reason}"),
+        message=secrets.scrub(f"Load skipped: {reason}"),
         labels=_labels("Load not run", severity="normal"),
     )
