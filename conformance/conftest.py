@@ -19,11 +19,13 @@ from oms_harness.conformance.allure_io import (
     mark_spec_gap,
     spec_link,
 )
-from oms_harness.conformance.corpus import invalid_ids
+from oms_harness.conformance.corpus import invalid_ids, real_near_misses
 from oms_harness.conformance.exchange import BalanceClient, new_http_client
 from oms_harness.conformance.plugin import record_spec_gap
 from oms_harness.conformance.target import Target, session_target
-from oms_harness.contract.rules import DecimalPlacesTracker
+from oms_harness.contract.registry import area_of as area_of_rule
+from oms_harness.contract.registry import area_title, rule_ids_in
+from oms_harness.contract.roles import EXISTING_ROLES
 from oms_harness.redaction import Redactor
 
 
@@ -52,12 +54,6 @@ def api(target: Target, redactor: Redactor, http: httpx.Client) -> Iterator[Bala
         yield client
 
 
-@pytest.fixture(scope="session")
-def decimals() -> DecimalPlacesTracker:
-    """One tracker per session: a currency keeps its number of decimals across customers."""
-    return DecimalPlacesTracker()
-
-
 @pytest.fixture
 def spec_gap(
     request: pytest.FixtureRequest, record_testsuite_property: Callable[[str, object], None]
@@ -76,12 +72,24 @@ def spec_gap(
     return record
 
 
+_CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep the call phase's report, so the labels fixture knows which rules broke."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.stash[_CALL_REPORT] = report
+
+
 @pytest.fixture(autouse=True)
-def _allure_labels(request: pytest.FixtureRequest) -> None:
-    """Epic/feature/story/severity and a spec link from the module and the test's docstring."""
+def _allure_labels(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Epic/story/severity and a spec link from the module and the test's docstring; after
+    the test, the feature: the area of the first rule that broke, else the module's."""
     module = request.module
     allure.dynamic.epic("Customer balance contract")
-    allure.dynamic.feature(getattr(module, "FEATURE", module.__name__))
     doc = (request.function.__doc__ or "").strip().splitlines()
     if doc:
         allure.dynamic.story(doc[0])
@@ -89,6 +97,14 @@ def _allure_labels(request: pytest.FixtureRequest) -> None:
     pointer = getattr(module, "SPEC_POINTER", None)
     if pointer:
         allure.dynamic.link(spec_link(pointer), name=f"spec {pointer}")
+    yield
+    report = request.node.stash.get(_CALL_REPORT, None)
+    broken = rule_ids_in(report.longreprtext) if report is not None and report.failed else []
+    if broken:
+        allure.dynamic.feature(area_title(area_of_rule(broken[0])))
+        allure.dynamic.tag(*broken)
+    else:
+        allure.dynamic.feature(getattr(module, "FEATURE", module.__name__))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -115,3 +131,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "invalid_id" in names:
         corpus = invalid_ids()
         metafunc.parametrize("invalid_id", corpus, ids=[entry.name for entry in corpus])
+    if "near_miss" in names:
+        target = session_target()
+        real = {role: cid for role in EXISTING_ROLES if (cid := target.customer(role))}
+        misses = real_near_misses(real)
+        metafunc.parametrize("near_miss", misses, ids=[entry.name for entry in misses])

@@ -6,27 +6,35 @@ sub-package not listed here may change without notice.
 
 from ._version import __version__
 from .contract import (
+    RULES,
+    Answer,
+    AnswerHistory,
     BalanceRequest,
-    DecimalPlacesTracker,
+    Expectations,
+    Sent,
     Violation,
-    check_balance_response,
-    check_error_response,
     check_exact_error,
+    judge,
+    rule,
 )
 from .errors import HarnessError, ProfileError, TargetUnavailableError, UsageError
 from .exit_codes import ExitCode
 
 __all__ = [
+    "RULES",
+    "Answer",
+    "AnswerHistory",
     "BalanceRequest",
-    "DecimalPlacesTracker",
     "ExitCode",
+    "Expectations",
     "HarnessError",
     "ProfileError",
+    "Sent",
     "TargetUnavailableError",
     "UsageError",
     "Violation",
     "__version__",
-    "check_balance_response",
-    "check_error_response",
     "check_exact_error",
+    "judge",
+    "rule",
 ]

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "gate": "the full gate: conformance, load smoke, report (the main job)",
     "conformance": "check a target against the contract (semantic suites + schemathesis fuzz)",
     "mutants": "prove the gate kills every deliberate contract violation of the reference",
+    "rules": "list every contract rule the gate judges: id, area, severity, spec, description",
     "load": "run a Locust load scenario with honest latency and an SLO verdict",
     "report": "render the Allure report again from existing results",
     "serve": "run the local reference implementation of the balance endpoint",

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .contract import decimal_string, typeid
+from .contract import decimal_string, spec, typeid
+from .contract.roles import ROLE_STATUS as ROLE_STATUS  # re-exported: lives in contract/
 from .errors import ProfileError
 
-ROLES = ("funded", "empty", "unprovisioned", "provider_error", "provider_unreachable", "missing")
+ROLES = tuple(ROLE_STATUS)
 """Customer roles a profile may name; only ``funded`` is required."""
 
 ROLE_MEANINGS = {
@@ -31,16 +32,6 @@ ROLE_MEANINGS = {
     "provider_unreachable": "provider unreachable (503)",
     "missing": "valid TypeID that does not exist (404)",
 }
-
-ROLE_STATUS: Mapping[str, int] = {
-    "funded": 200,
-    "empty": 200,
-    "unprovisioned": 422,
-    "provider_error": 502,
-    "provider_unreachable": 503,
-    "missing": 404,
-}
-"""What a correct target answers an authenticated request for each role's customer."""
 
 DEFAULT_TOKEN_ENV = "OMS_TOKEN"
 _TOP_LEVEL_KEYS = {
@@ -57,7 +48,7 @@ _TOP_LEVEL_KEYS = {
     "slo",
     "load",
 }
-_SLO_KEYS = {"p95_ms", "p99_ms", "error_rate", "min_rps"}
+_SLO_KEYS = {"p95_ms", "p99_ms", "error_rate", "min_rps", "contract_violations"}
 
 
 @dataclass(frozen=True)
@@ -92,7 +83,9 @@ class TargetProfile:
     base_url: str
     credentials: Credentials = field(default_factory=Credentials)
     customers: Mapping[str, str] = field(default_factory=dict)
-    supported_currencies: tuple[str, ...] = ("USD",)
+    supported_currencies: tuple[str, ...] = field(
+        default_factory=lambda: (spec.default_currency(),)
+    )
     expected: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     slo: Mapping[str, float] = field(default_factory=dict)
     load: Mapping[str, Any] = field(default_factory=dict)
@@ -189,9 +182,9 @@ def _parse_customers(value: Any, source: Path | None) -> dict[str, str]:
 
 def _parse_currencies(value: Any, source: Path | None) -> tuple[str, ...]:
     if value is None:
-        return ("USD",)
+        return (spec.default_currency(),)
     table = _table(value, "currencies", source)
-    supported = table.get("supported", ["USD"])
+    supported = table.get("supported", [spec.default_currency()])
     if (
         not isinstance(supported, list)
         or not supported

@@ -13,7 +13,9 @@ from oms_harness.conformance.corpus import (
     VECTORS_FILE,
     invalid_ids,
     is_invalid,
+    near_misses,
     official_vectors,
+    real_near_misses,
 )
 from oms_harness.contract import typeid
 
@@ -83,3 +85,52 @@ def test_covers_each_listed_category() -> None:
 def test_non_utf8_entries_are_displayed_encoded() -> None:
     entry = next(e for e in invalid_ids() if e.name == "invalid-utf8")
     assert entry.display.endswith("%FF")
+
+
+REAL = {
+    "funded": "cst_01jyq8rrj8fz0b1t3p2d5dj0kg",
+    "empty": "cst_7zzzzzzzzzzzzzzzzzzzzzzzzz",
+}
+
+
+def test_raw_malformed_escapes_are_sent_as_they_are() -> None:
+    segments = {e.name: e.segment for e in invalid_ids()}
+    for name, escape in [
+        ("raw-escape-zz", "%zz"),
+        ("raw-escape-one-digit", "%4"),
+        ("raw-escape-double", "%%"),
+        ("raw-escape-g0", "%G0"),
+    ]:
+        assert escape in segments[name]
+    assert segments["raw-escape-trailing"].endswith("%")
+    assert segments["raw-escape-alone"] == "%"
+
+
+def test_every_transformation_is_applied_to_each_real_customer() -> None:
+    base = {e.name for e in near_misses(BASE_ID)}
+    misses = real_near_misses(REAL)
+    by_role = {
+        role: {e.name.removeprefix(f"{role}-") for e in misses if e.name.startswith(f"{role}-")}
+        for role in REAL
+    }
+    assert by_role["funded"] == base
+    # what does not depend on the id ("cst_", a lone "%") is sent once, for the first role
+    assert base - by_role["empty"] == {"length-0", "raw-escape-alone"}
+    assert all(is_invalid(e) for e in misses)
+    assert len({e.segment for e in misses}) == len(misses)
+    upper = next(e for e in misses if e.name == "funded-upper-all")
+    assert upper.decoded == REAL["funded"].upper().encode()
+    blank = next(e for e in misses if e.name == "empty-trailing-space")
+    assert blank.decoded == REAL["empty"].encode() + b" "
+    assert "on the empty customer's id" in blank.why
+
+
+def test_a_transformation_that_leaves_a_valid_id_is_dropped() -> None:
+    digit_last = "cst_01jyq8rrj8fz0b1t3p2d5dj0k0"  # upper-casing "0" changes nothing
+    names = {e.name for e in near_misses(digit_last)}
+    assert "upper-one-char" not in names
+    assert "upper-suffix" in names
+
+
+def test_near_misses_of_ids_that_are_not_customer_ids_are_not_built() -> None:
+    assert real_near_misses({"funded": "not-an-id"}) == ()

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from oms_harness.conformance.fuzz_schema import CURRENCY_PARAM, ID_PATTERN, tightened_spec
+from oms_harness.conformance.fuzz_schema import ID_PATTERN, tightened_spec
 from oms_harness.conformance.target import Target
 from oms_harness.contract import spec, typeid
 from oms_harness.profile import parse_profile
+
+CURRENCY_PARAM = spec.currency_parameter()
 
 FUNDED = typeid.new_customer_id()
 EMPTY = typeid.new_customer_id()

@@ -112,3 +112,36 @@ def test_selection_runs_all_by_default_and_only_what_is_named(
 def test_an_unknown_variant_is_a_usage_error() -> None:
     with pytest.raises(Exception, match="unknown variant"):
         mutants.run(_args(variants=["no-such-variant"]))
+
+
+def test_table_shows_the_rule_ids_that_killed_each_mutant() -> None:
+    by_rules = ConformanceResult(
+        exit_code=1,
+        seed=0,
+        passed=5,
+        failed=3,
+        skipped=0,
+        spec_gaps=[],
+        areas={},
+        failures=[("a.py::x", "r"), ("a.py::y", "r"), ("test_fuzz.py::f", "ST001 x")],
+        failure_rules={
+            "a.py::x": ("decimal.consistent-places", "balance.expected"),
+            "a.py::y": ("decimal.consistent-places",),
+        },
+    )
+    killed = MutantRun("lost-trailing-zeros", by_rules, kind=MUTANT)
+    rare = MutantRun(
+        "rare-wrong-value", _result(0), kind=MUTANT, load_violations={"balance.expected": 2}
+    )
+    clean_load = MutantRun("(clean)", _result(0), load_violations={})
+    table = kill_table(clean_load, [killed, rare])
+    rows = {line.split("  ")[0].strip(): line for line in table.splitlines()}
+    assert rows["lost-trailing-zeros"].endswith(
+        "decimal.consistent-places, balance.expected; test_fuzz.py::f (3 failing tests)"
+    )
+    assert "killed" in rows["rare-wrong-value"]
+    assert rows["rare-wrong-value"].endswith("balance.expected (load)")
+    assert rare.failed
+    assert not MutantRun("x", _result(0), load_violations={}).failed
+    assert not MutantRun("(clean)", _result(0), load_violations={"id.echo": 1}).passed
+    assert table.splitlines()[-1].startswith("killed 2/2 mutants (100%)")

@@ -30,6 +30,10 @@ def test_spec_gap(request):
     from oms_harness.conformance.plugin import record_spec_gap
 
     record_spec_gap(request.node, "XYZ answers 400")
+
+def test_breaks_a_decimal_rule():
+    pytest.fail("GET /x -> 200: [decimal.consistent-places] '2400.3' has 1; [made.up] x",
+                pytrace=False)
 """
 
 OUTAGE = """
@@ -110,6 +114,11 @@ def test_results_and_redaction(tmp_path: Path) -> None:
     assert failed["area"] == "auth"
     assert "the server rejected Bearer" in failed["reason"]
     assert failed["unavailable"] is False
+    assert failed["rules"] == []
+    # a failure counts in the area of the rule that broke, not of the suite that saw it
+    decimal = tests["test_breaks_a_decimal_rule"]
+    assert decimal["rules"] == ["decimal.consistent-places"]
+    assert decimal["area"] == "decimal"
     # xunit2 allows no per-testcase <properties>: a spec gap must not put one there.
     assert "<properties>" not in junit.read_text(encoding="utf-8")
     assert "PytestWarning" not in completed.stdout

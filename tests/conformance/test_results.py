@@ -64,6 +64,27 @@ def test_counts_by_area_and_exit_code(tmp_path: Path) -> None:
     assert "test_auth.py::b: status 200, expected 401" in text
 
 
+def test_failures_keep_their_rule_ids(tmp_path: Path) -> None:
+    broken = {
+        **_test("test_currency.py::t", "failed", "[decimal.consistent-places] x"),
+        "area": "decimal",
+        "rules": ["decimal.consistent-places", "balance.expected", "stale.id"],
+    }
+    results = _write(tmp_path / "r.json", [broken, _test("test_currency.py::u", "passed")])
+    result = summarise(results, seed=1, max_examples=1, duration_s=0, pytest_status=1)
+    assert result.areas["decimal"].failed == 1
+    assert result.areas["currency"].passed == 1
+    assert result.failure_rules == {
+        "test_currency.py::t": ("decimal.consistent-places", "balance.expected")
+    }
+    assert result.rules_broken == ["decimal.consistent-places", "balance.expected"]
+
+
+def test_area_of_a_failure_is_its_first_rules() -> None:
+    assert area_of("test_currency.py::t", ["decimal.grammar", "currency.echo"]) == "decimal"
+    assert area_of("test_currency.py::t", []) == "currency"
+
+
 def test_all_passing_exits_0(tmp_path: Path) -> None:
     results = _write(tmp_path / "r.json", [_test("test_auth.py::a", "passed")])
     assert summarise(results, seed=1, max_examples=1, duration_s=0, pytest_status=0).exit_code == 0

@@ -24,7 +24,7 @@ GROUP_TEXT = """\
   |
   | - ST901 Custom check failed: `oms_balance_contract`
   |
-  |     [balance-value.expected] estimatedBalanceValue is '0', expected '0.00' (role empty)
+  |     [balance.expected] estimatedBalanceValue is '0', expected '0.00' (role empty)
   |
   | [200] OK:
   |
@@ -54,13 +54,13 @@ def _closed_port() -> int:
 def test_failure_group_names_code_check_and_rule() -> None:
     group = FailureGroup(
         [
-            _custom("[balance-value.expected] estimatedBalanceValue is '0'\nmore detail"),
+            _custom("[balance.expected] estimatedBalanceValue is '0'\nmore detail"),
             ServerError(operation="GET /x", status_code=500),
         ]
     )
     reason = _schemathesis_failures(group)
     # the contract rule first, by its id; the built-in check by its schemathesis check name
-    assert reason.startswith("[balance-value.expected] estimatedBalanceValue is '0' | ")
+    assert reason.startswith("[balance.expected] estimatedBalanceValue is '0' | ")
     assert " | [schemathesis.not_a_server_error] " in reason  # on the same line
     assert "\n" not in reason
     assert "more detail" not in reason
@@ -78,7 +78,7 @@ def test_non_schemathesis_errors_have_no_failure_reason() -> None:
 def test_text_fallback_finds_the_qualified_group_line() -> None:
     reason = _schemathesis_reason(GROUP_TEXT)
     assert reason == (
-        "ST901 Custom check failed: `oms_balance_contract`: [balance-value.expected] "
+        "ST901 Custom check failed: `oms_balance_contract`: [balance.expected] "
         "estimatedBalanceValue is '0', expected '0.00' (role empty)"
     )
 

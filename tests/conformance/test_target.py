@@ -54,7 +54,7 @@ def test_missing_id_is_valid_reproducible_and_yields_to_the_profile(tmp_path: Pa
     assert Target(named, "t").customer("missing") == FUNDED[:-1] + "r"
 
 
-def test_expected_status_by_role() -> None:
+def test_expectations_carry_every_role_with_an_id() -> None:
     unprovisioned = FUNDED[:-1] + "s"
     profile = parse_profile(
         {
@@ -62,8 +62,10 @@ def test_expected_status_by_role() -> None:
             "customers": {"funded": FUNDED, "unprovisioned": unprovisioned},
         }
     )
-    target = Target(profile, "t")
-    assert target.expected_status(FUNDED) == 200
-    assert target.expected_status(unprovisioned) == 422
-    assert target.expected_status(unknown_customer_id(99)) == 404
+    target = Target(profile, "t", seed=99)
+    expect = target.expectations
+    assert expect.role_of(FUNDED) == "funded"
+    assert expect.role_of(unprovisioned) == "unprovisioned"
+    assert expect.role_of(unknown_customer_id(99)) == "missing"
+    assert expect.role_of(unknown_customer_id(98)) is None
     assert target.customer("empty") is None

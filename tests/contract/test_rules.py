@@ -10,14 +10,13 @@ import pytest
 
 from oms_harness.contract import (
     BalanceRequest,
-    DecimalPlacesTracker,
-    check_balance_response,
     check_content_type,
-    check_error_response,
     check_exact_error,
     check_updated_at_absent,
     parse_json,
 )
+from oms_harness.contract.rules import Violation
+from oms_harness.contract.verdict import Answer, AnswerHistory, Expectations, Sent, judge
 
 CID = "cst_01jz4w2v8ge8vbd4z9x0fz3k7m"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -39,11 +38,20 @@ def _raw(data_changes: dict[str, Any] | None = None, drop: str | None = None) ->
     return json.dumps(body)
 
 
+EXPECT = Expectations(roles={"funded": CID}, supported_currencies=("USD", "EUR", "GBP"))
+
+
 def _rules(raw: str | bytes, request: BalanceRequest | None = None) -> set[str]:
-    found = check_balance_response(
-        raw, request or BalanceRequest(CID), content_type="application/json", now=NOW
-    )
-    return {v.rule for v in found}
+    asked = request or BalanceRequest(CID)
+    body = raw.encode() if isinstance(raw, str) else raw
+    sent = Sent.balance(asked.customer_id, asked.currency)
+    return {v.rule for v in judge(sent, Answer(200, body, "application/json"), EXPECT, now=NOW)}
+
+
+def check_error_response(status: int, raw: str, content_type: str | None) -> list[Violation]:
+    """The judge on an error answer to a request whose expected status is left open."""
+    sent = Sent.balance(CID, "XYZ")  # an open currency question: any documented status
+    return judge(sent, Answer(status, raw.encode(), content_type), EXPECT, now=NOW)
 
 
 def test_clean_answer_has_no_violation() -> None:
@@ -57,22 +65,22 @@ def test_clean_answer_has_no_violation() -> None:
 @pytest.mark.parametrize(
     ("raw", "rule"),
     [
-        (_raw({"estimatedBalanceValue": 2400.3}), "balance-value.type"),
-        (_raw({"estimatedBalanceValue": "2.4003E+3"}), "balance-value.grammar"),
-        (_raw({"estimatedBalanceValue": "02400.30"}), "balance-value.grammar"),
-        (_raw({"estimatedBalanceValue": " 2400.30"}), "balance-value.grammar"),
-        (_raw({"estimatedBalanceValue": "-1.00"}), "balance-value.grammar"),
-        (_raw({"estimatedBalanceValue": "NaN"}), "balance-value.grammar"),
-        (_raw({"customerId": CID.upper()}), "customer-id.echo"),
-        (_raw({"estimatedBalanceCurrencyCode": "EUR"}), "currency.echo"),
-        (_raw({"updatedAt": None}), "updated-at.null"),
+        (_raw({"estimatedBalanceValue": 2400.3}), "decimal.wire-string"),
+        (_raw({"estimatedBalanceValue": "2.4003E+3"}), "decimal.grammar"),
+        (_raw({"estimatedBalanceValue": "02400.30"}), "decimal.grammar"),
+        (_raw({"estimatedBalanceValue": " 2400.30"}), "decimal.grammar"),
+        (_raw({"estimatedBalanceValue": "-1.00"}), "decimal.grammar"),
+        (_raw({"estimatedBalanceValue": "NaN"}), "decimal.grammar"),
+        (_raw({"customerId": CID.upper()}), "id.echo"),
+        (_raw({"estimatedBalanceCurrencyCode": "EUR"}), "currency.default"),
+        (_raw({"updatedAt": None}), "updated-at.not-null"),
         (_raw({"updatedAt": "2026-05-28 10:00:00"}), "updated-at.rfc3339"),
-        (_raw({"updatedAt": "2027-01-01T00:00:00Z"}), "updated-at.future"),
-        ('{"data": {"customerId": "x", "customerId": "y"}}', "body.json"),
-        ('{"data": NaN}', "body.json"),
-        (b"\xff\xfe", "body.json"),
-        ("[]", "schema.200"),
-        (_raw(drop="estimatedBalanceValue"), "schema.200"),
+        (_raw({"updatedAt": "2027-01-01T00:00:00Z"}), "updated-at.not-future"),
+        ('{"data": {"customerId": "x", "customerId": "y"}}', "response.json"),
+        ('{"data": NaN}', "response.json"),
+        (b"\xff\xfe", "response.json"),
+        ("[]", "response.schema"),
+        (_raw(drop="estimatedBalanceValue"), "response.schema"),
     ],
 )
 def test_each_breach_is_named(raw: str | bytes, rule: str) -> None:
@@ -81,7 +89,7 @@ def test_each_breach_is_named(raw: str | bytes, rule: str) -> None:
 
 def test_echo_of_an_invalid_requested_id_is_still_flagged() -> None:
     bad = "cst_01JZ4W2V8GE8VBD4Z9X0FZ3K7M"
-    assert "customer-id.typeid" in _rules(_raw({"customerId": bad}), BalanceRequest(bad))
+    assert "id.typeid" in _rules(_raw({"customerId": bad}), BalanceRequest(bad))
 
 
 def test_explicit_currency_must_be_echoed() -> None:
@@ -91,7 +99,7 @@ def test_explicit_currency_must_be_echoed() -> None:
 def test_updated_at_absent_rule() -> None:
     assert check_updated_at_absent({"customerId": CID}) == []
     assert [v.rule for v in check_updated_at_absent({"updatedAt": "2026-01-01T00:00:00Z"})] == [
-        "updated-at.omitted"
+        "updated-at.omitted-when-empty"
     ]
 
 
@@ -135,13 +143,17 @@ def test_spec_error_bodies_pass(status: int, body: dict[str, str]) -> None:
 @pytest.mark.parametrize(
     ("status", "body", "rule"),
     [
-        (400, {"error": "invalid id"}, "schema.400"),
-        (401, {"message": "unauthorized"}, "schema.401"),
-        (404, {"error": "not found"}, "schema.404"),
-        (422, {"error": "provider account not provisioned for this customer"}, "schema.422"),
-        (502, {"code": "provider_failure", "error": "x"}, "schema.502"),
-        (503, {"code": "provider_error", "error": "upstream provider unreachable"}, "schema.503"),
-        (500, {"error": "boom"}, "status.undocumented"),
+        (400, {"error": "invalid id"}, "response.schema"),
+        (401, {"message": "unauthorized"}, "response.schema"),
+        (404, {"error": "not found"}, "response.schema"),
+        (422, {"error": "provider account not provisioned for this customer"}, "response.schema"),
+        (502, {"code": "provider_failure", "error": "x"}, "response.schema"),
+        (
+            503,
+            {"code": "provider_error", "error": "upstream provider unreachable"},
+            "response.schema",
+        ),
+        (500, {"error": "boom"}, "status.documented"),
     ],
 )
 def test_error_body_breaches(status: int, body: dict[str, str], rule: str) -> None:
@@ -151,12 +163,14 @@ def test_error_body_breaches(status: int, body: dict[str, str], rule: str) -> No
 
 def test_exact_error_names_the_field() -> None:
     found = check_exact_error(502, json.dumps({"code": "nope", "error": "x"}))
-    assert [str(v) for v in found] == ["[error-body.502] code is 'nope', expected 'provider_error'"]
+    assert [str(v) for v in found] == [
+        "[error.exact-body] 502 code is 'nope', expected 'provider_error'"
+    ]
 
 
 def test_wrong_content_type_on_error() -> None:
     found = check_error_response(401, '{"error": "unauthorized"}', "text/html")
-    assert [v.rule for v in found] == ["content-type"]
+    assert [v.rule for v in found] == ["response.content-type"]
 
 
 def test_parse_json_rejects_constants_and_duplicates() -> None:
@@ -165,14 +179,19 @@ def test_parse_json_rejects_constants_and_duplicates() -> None:
         value, violation = parse_json(raw)
         assert value is None
         assert violation is not None
-        assert violation.rule == "body.json"
+        assert violation.rule == "response.json"
 
 
-def test_decimal_places_tracker_catches_a_lost_trailing_zero() -> None:
-    tracker = DecimalPlacesTracker()
-    assert tracker.observe("USD", "2400.30", "funded") == []
-    assert tracker.observe("USD", "0.00", "empty") == []
-    assert tracker.observe("EUR", "12.5", "funded") == []  # another currency, own bucket
-    found = tracker.observe("USD", "7.5", "funded-2")
-    assert [v.rule for v in found] == ["balance-value.decimals"]
-    assert "1 places (funded-2)" in found[0].message
+def test_history_catches_a_lost_trailing_zero() -> None:
+    history = AnswerHistory()
+    assert history.observe("cst_a", "USD", "2400.30") == []
+    assert history.observe("cst_b", "USD", "0.00") == []
+    assert history.observe("cst_a", "EUR", "12.5") == []  # another currency, own reference
+    found = history.observe("cst_c", "USD", "7.5")
+    assert [v.rule for v in found] == ["decimal.consistent-places"]
+    assert "'7.5' has 1 (cst_c USD), 2 before (cst_a USD)" in found[0].message
+
+
+def test_unregistered_rule_ids_are_refused() -> None:
+    with pytest.raises(KeyError):
+        Violation("no.such-rule", "a typo in the harness")

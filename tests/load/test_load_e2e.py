@@ -51,14 +51,16 @@ def summary_of(root: Path) -> dict[str, Any]:
 
 
 def assert_locust_agrees(report: Path, summary: dict[str, Any]) -> None:
-    """Locust's CSV tables count every request and failure summary.json counts."""
+    """Locust's CSV tables count every request and failure summary.json counts (its
+    failures are the errors and the contract violations together)."""
+    failed = summary["errors"]["total"] + summary["contract_violations"]["count"]
     with (report / "locust_stats.csv").open(newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
     assert int(rows["Aggregated"]["Request Count"]) == summary["achieved"]["requests"]
-    assert int(rows["Aggregated"]["Failure Count"]) == summary["errors"]["total"]
+    assert int(rows["Aggregated"]["Failure Count"]) == failed
     with (report / "locust_failures.csv").open(newline="") as handle:
         occurrences = sum(int(row["Occurrences"]) for row in csv.DictReader(handle))
-    assert occurrences == summary["errors"]["total"]
+    assert occurrences == failed
 
 
 def verdicts(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -101,6 +103,12 @@ def test_clean_reference_smoke_passes_with_every_output(tmp_path: Path) -> None:
         summary = summary_of(reports)
         assert summary["verdict"] == "pass"
         assert summary["errors"]["total"] == 0
+        assert summary["contract_violations"] == {
+            "count": 0,
+            "rate": 0.0,
+            "by_rule": {},
+            "by_reason": {},
+        }
         assert summary["achieved"]["requests"] == summary["plan"]["planned_requests"] == 150
         assert not summary["generator"]["bound"]
         for kind in ("corrected", "raw"):
@@ -152,6 +160,29 @@ def test_provider_errors_above_the_error_budget_fail(tmp_path: Path) -> None:
     assert summary["errors"]["rate"] > 0.05
     assert "status 502 (provider_error), expected 200" in summary["errors"]["by_reason"]
     assert "error_rate:" in result.stdout
+    assert_locust_agrees(only_report(reports), summary)
+
+
+def test_a_contract_violation_under_load_fails_by_rule_id_not_as_errors(tmp_path: Path) -> None:
+    """A format bug is its own figure: error_rate stays met, contract_violations breaks."""
+    reports = tmp_path / "reports"
+    with local_reference(workdir=tmp_path / "ref", mutant="exponent-notation") as target:
+        result = load(
+            "--profile", str(target.profile_path), "--duration", "2s",
+            "--report-dir", str(reports), cwd=tmp_path,
+        )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr[-3000:]
+    summary = summary_of(reports)
+    by_name = verdicts(summary)
+    assert by_name["error_rate"]["passed"]
+    assert summary["errors"]["total"] == 0
+    assert not by_name["contract_violations"]["passed"]
+    violations = summary["contract_violations"]
+    assert set(violations["by_rule"]) == {"decimal.grammar"}
+    assert violations["count"] == violations["by_rule"]["decimal.grammar"] > 0
+    assert all(reason.startswith("[decimal.grammar]") for reason in violations["by_reason"])
+    assert "contract_violations:" in result.stdout
+    assert "(decimal.grammar x" in result.stdout
     assert_locust_agrees(only_report(reports), summary)
 
 
@@ -269,6 +300,10 @@ DEV_KEY = "sk_sdbx_local_dev_key"
 DEV_SECRET = "sk_sdbx_local_dev_secret"  # the local reference's documented dev secret
 
 
+def _log_says(reports: Path, text: str) -> bool:
+    return any(text in log.read_text(errors="replace") for log in reports.glob("*/locust.log"))
+
+
 def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Path) -> None:
     """The reference restarts mid-run on the same port with a new signing key: the token the
     generator holds turns into 401s, so it exchanges its API key again and retries."""
@@ -292,7 +327,9 @@ def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Pa
         )  # fmt: skip
         try:
             deadline = time.monotonic() + 60
-            while not list(reports.glob("*/locust.log")) and time.monotonic() < deadline:
+            # the log file exists before Locust has even started (seconds on a busy machine):
+            # wait for its users, i.e. for the token exchange with the first server
+            while not _log_says(reports, "All users spawned") and time.monotonic() < deadline:
                 time.sleep(0.2)
             time.sleep(3.0)  # the run is under way with the first server's token
         except BaseException:

@@ -29,6 +29,8 @@ def _report(values: list[float], interval: int, **counters: Any) -> dict[str, An
         "planned": len(values),
         "sent": len(values),
         "failures": counters.get("failures", {}),
+        "contract_violations": counters.get("violations", {}),
+        "contract_reasons": counters.get("reasons", {}),
         "statuses": {"200": len(values)},
         "kinds": {"k": {"requests": len(values)}},
         "cpu_samples": [10.0, 20.0],
@@ -81,3 +83,29 @@ def test_summary_shows_the_target_without_userinfo_or_query() -> None:
     from oms_harness.load.summary import public_url
 
     assert public_url("https://user:pw@h.example:8443/v0.9?k=1#f") == "https://h.example:8443/v0.9"
+
+
+def test_contract_violations_merge_apart_from_errors_and_count_on_their_own() -> None:
+    merged = merge_reports(
+        {
+            "worker-0": _report(
+                [1.0] * 50,
+                100,
+                failures={"transport error: ConnectionResetError": 1},
+                violations={"decimal.grammar": 2},
+                reasons={"[decimal.grammar] x": 2},
+            ),
+            "worker-1": _report(
+                [1.0] * 50, 100, violations={"decimal.grammar": 1, "balance.expected": 1}
+            ),
+        },
+        {},
+    )
+    assert merged["contract_violations"] == {"decimal.grammar": 3, "balance.expected": 1}
+    assert merged["contract_reasons"] == {"[decimal.grammar] x": 2}
+    figures = measured_figures(merged, latency_tables(merged), window_s=1.0)
+    assert figures["error_rate"] == 0.01  # 1 error in 100 answers; violations apart
+    assert figures["contract_violations"] == 4
+    from oms_harness.load.summary import violation_detail
+
+    assert violation_detail(merged) == "decimal.grammar x3, balance.expected x1"

@@ -56,3 +56,30 @@ def test_limits_are_inclusive_and_missing_figures_fail() -> None:
     verdicts = slo.evaluate({"p95_ms": 10.0, "min_rps": 5.0}, {"p95_ms": 10.0, "min_rps": None})
     assert [v.passed for v in verdicts] == [True, False]
     assert "not measured" in verdicts[1].describe()
+
+
+def test_contract_violations_default_to_zero_and_name_the_rules() -> None:
+    limits = slo.resolve({}, None, 10)
+    assert limits["contract_violations"] == 0
+    verdicts = slo.evaluate(
+        limits,
+        {"contract_violations": 3.0, "error_rate": 0.0},
+        {"contract_violations": "decimal.grammar x2, balance.expected x1"},
+    )
+    by_name = {v.name: v for v in verdicts}
+    assert not by_name["contract_violations"].passed
+    assert by_name["error_rate"].passed  # a format bug is no error-budget breach
+    assert by_name["contract_violations"].describe() == (
+        "contract_violations: 3 <= 0 violations: BREACHED by 3 violations "
+        "(decimal.grammar x2, balance.expected x1)"
+    )
+    met = slo.evaluate(limits, {"contract_violations": 0.0})
+    assert [v.describe() for v in met if v.name == "contract_violations"] == [
+        "contract_violations: 0 <= 0 violations: met"
+    ]
+
+
+def test_a_contract_violation_budget_is_a_whole_count() -> None:
+    assert slo.resolve({"contract_violations": 5}, None, 10)["contract_violations"] == 5
+    with pytest.raises(ProfileError, match=r"slo\.contract_violations is a count"):
+        slo.resolve({"contract_violations": 0.5}, None, 10)

@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from oms_harness.contract import verdict
+from oms_harness.contract.rules import BalanceRequest, Violation
 from oms_harness.reference.app import ReferenceApp, create_app
 from oms_harness.reference.auth import TokenAuthority
 from oms_harness.reference.data import Fixtures
@@ -121,3 +123,22 @@ def build_client(
         secret=SECRET,
     )
     return RefClient(app, app.authority)
+
+
+def check_balance_response(
+    raw: bytes, request: BalanceRequest, *, content_type: str | None
+) -> list[Violation]:
+    """The judge on a 200 for ``request`` (its id taken as a funded customer of the target)."""
+    currencies = (request.expected_currency,)
+    expect = verdict.Expectations(
+        roles={"funded": request.customer_id}, supported_currencies=currencies
+    )
+    sent = verdict.Sent.balance(request.customer_id, request.currency)
+    return verdict.judge(sent, verdict.Answer(200, raw, content_type), expect)
+
+
+def check_error_response(status: int, raw: bytes, content_type: str | None) -> list[Violation]:
+    """The judge on an error answer whose status is not in question (documented, body)."""
+    expect = verdict.Expectations(roles={}, supported_currencies=())
+    sent = verdict.Sent(None, ("?", "?"))  # an open question: any documented status will do
+    return verdict.judge(sent, verdict.Answer(status, raw, content_type), expect)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from refclient import RefClient
+from refclient import RefClient, check_balance_response, check_error_response
 
-from oms_harness.contract import BalanceRequest, check_balance_response, check_error_response
+from oms_harness.contract import BalanceRequest
 from oms_harness.contract import spec as contract_spec
 from oms_harness.reference import valuation
 from oms_harness.reference.data import Fixtures

@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from refclient import check_balance_response, check_error_response
 
-from oms_harness.contract import BalanceRequest, check_balance_response, check_error_response
+from oms_harness.contract import BalanceRequest
 from oms_harness.local_target import LocalTarget, local_reference
 
 

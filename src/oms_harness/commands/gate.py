@@ -262,7 +262,9 @@ class _Gate:
             allow_production=self.args.allow_production,
         )
         facts = from_load(result, scenario)
-        breached = [s.name for s in facts.slos if not s.passed]
+        breached = [
+            s.name + (f" ({s.detail})" if s.detail else "") for s in result.slos if not s.passed
+        ]
         self.progress(
             "load",
             f"{facts.requests} requests at {facts.achieved_rps:.1f} req/s; "

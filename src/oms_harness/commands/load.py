@@ -25,6 +25,7 @@ from ._arguments import (
     add_target_arguments,
     fraction,
     non_negative_float,
+    non_negative_int,
     positive_float,
     positive_int,
 )
@@ -78,6 +79,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--slo-error-rate", type=fraction, metavar="FRACTION", help="0..1 (0.01 = 1%%)"
     )
     slos.add_argument("--slo-min-rps", type=non_negative_float, metavar="RPS")
+    slos.add_argument(
+        "--slo-contract-violations",
+        type=non_negative_int,
+        metavar="N",
+        help="answers that may break a contract rule (default 0)",
+    )
     dist = parser.add_argument_group("distributed runs (see load/README.md)")
     dist.add_argument("--master", action="store_true", help="run the master; workers connect")
     dist.add_argument("--expect-workers", type=positive_int, default=1, metavar="N")
@@ -114,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
         "p99_ms": args.slo_p99_ms,
         "error_rate": args.slo_error_rate,
         "min_rps": args.slo_min_rps,
+        "contract_violations": args.slo_contract_violations,
     }
     if args.judge is not None:
         judged_profile = resolve_profile(args.profile, args.base_url, args.token)

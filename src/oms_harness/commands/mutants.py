@@ -2,9 +2,12 @@
 
 Each run starts its own reference (clean, with one deliberate contract violation, or with one
 benign variant: a different but legitimate choice) and runs the whole conformance gate
-against it in a subprocess; runs go in parallel. The kill table says, per mutant, whether the
-gate caught it and which checks did, and per variant whether it passed or was a false alarm.
-Exit 0 only with a clean pass, 100% kill and no false alarm.
+against it in a subprocess; runs go in parallel. The clean reference and the mutants only
+load can see (``LOAD_ONLY_MUTANTS``: a breach on a small fraction of answers) also get a
+bounded load smoke, judged on its contract violations alone (latency on a shared machine
+proves nothing here). The kill table says, per mutant, whether the gate caught it and the
+rule ids that did, and per variant whether it passed or was a false alarm. Exit 0 only with
+a clean pass, 100% kill and no false alarm.
 """
 
 from __future__ import annotations
@@ -12,21 +15,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..conformance import runner
 from ..conformance.results import ConformanceResult
 from ..errors import HarnessError, UsageError
 from ..exit_codes import ExitCode
 from ..local_target import local_reference
-from ..reference.mutants import MUTANTS, VARIANTS
+from ..profile import TargetProfile
+from ..reference.mutants import LOAD_ONLY_MUTANTS, MUTANTS, VARIANTS
 from ._arguments import non_negative_int, positive_int
 
 DEFAULT_MUTANT_EXAMPLES = 50
-"""Fuzz budget per run: every mutant is also caught by a semantic check, so less suffices."""
+"""Fuzz budget per run: every mutant conformance can see is also caught by a semantic check,
+so less suffices."""
 CLEAN = "(clean)"
 MUTANT = "mutant"
 VARIANT = "variant"
@@ -42,14 +49,18 @@ class MutantRun:
     seconds: float = 0.0
     kind: str = MUTANT
     """``mutant`` (must fail) or ``variant`` (a correct server: must pass)."""
+    load_violations: dict[str, int] | None = None
+    """Rule id -> answers of the load smoke that broke it; None when no load ran."""
 
     @property
     def failed(self) -> bool:
-        return self.result is not None and self.result.exit_code == int(ExitCode.FAILED)
+        conformance = self.result is not None and self.result.exit_code == int(ExitCode.FAILED)
+        return conformance or bool(self.load_violations)
 
     @property
     def passed(self) -> bool:
-        return self.result is not None and self.result.exit_code == int(ExitCode.OK)
+        conformance = self.result is not None and self.result.exit_code == int(ExitCode.OK)
+        return conformance and not self.load_violations
 
     @property
     def as_expected(self) -> bool:
@@ -59,6 +70,13 @@ class MutantRun:
     @property
     def caught_by(self) -> list[str]:
         return [nodeid for nodeid, _ in self.result.failures] if self.result else []
+
+    @property
+    def killed_by_rules(self) -> list[str]:
+        """The registered rule ids the gate's failures name (what the kill proves); those
+        only the load smoke saw carry `` (load)``."""
+        found = self.result.rules_broken if self.result else []
+        return found + [f"{r} (load)" for r in self.load_violations or {} if r not in found]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -100,15 +118,28 @@ def run_one(name: str | None, *, max_examples: int, seed: int, kind: str = MUTAN
     started = time.monotonic()
     label = name or CLEAN
     mutant, variant = (None, name) if kind == VARIANT else (name, None)
+    with_load = kind == MUTANT and (name is None or name in LOAD_ONLY_MUTANTS)
+    load_violations: dict[str, int] | None = None
     try:
         with local_reference(mutant=mutant, variant=variant) as reference:
             result = runner.run_conformance(
                 reference.profile, max_examples=max_examples, seed=seed, echo=False
             )
+            if with_load:
+                load_violations = _load_violations(reference.profile)
     except HarnessError as exc:
         error = f"{type(exc).__name__}: {exc}"
         return MutantRun(label, None, error, time.monotonic() - started, kind)
-    return MutantRun(label, result, None, time.monotonic() - started, kind)
+    return MutantRun(label, result, None, time.monotonic() - started, kind, load_violations)
+
+
+def _load_violations(profile: TargetProfile) -> dict[str, int]:
+    """The contract violations of a load smoke (its report goes to a scratch directory)."""
+    from ..load.runner import run_load
+
+    with tempfile.TemporaryDirectory(prefix="oms-harness-mutant-load-") as scratch:
+        result = run_load(profile, scenario="smoke", output_root=Path(scratch), echo=False)
+    return dict(result.contract_violations)
 
 
 def run_all(
@@ -133,9 +164,26 @@ def run_all(
 
 
 def _failures(run: MutantRun) -> str:
+    load = [f"load: {rule} x{n}" for rule, n in (run.load_violations or {}).items()]
     return run.error or "; ".join(
-        f"{nodeid}: {reason}" for nodeid, reason in (run.result.failures if run.result else [])
+        [f"{nodeid}: {reason}" for nodeid, reason in (run.result.failures if run.result else [])]
+        + load
     )
+
+
+def _killed_by(run: MutantRun) -> str:
+    """The rule ids that killed a mutant, then how many tests failed; failures no rule
+    explains (a schemathesis built-in check) are named by test."""
+    caught = run.caught_by
+    ids = run.killed_by_rules
+    unexplained = [n for n in caught if run.result and n not in run.result.failure_rules]
+    parts = [", ".join(ids)] if ids else []
+    if unexplained:
+        shown = ", ".join(unexplained[:2])
+        more = f" (+{len(unexplained) - 2} more)" if len(unexplained) > 2 else ""
+        parts.append(f"{shown}{more}")
+    tests = f" ({len(caught)} failing test{'s' if len(caught) != 1 else ''})" if caught else ""
+    return "; ".join(parts) + tests
 
 
 def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
@@ -146,7 +194,7 @@ def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
     """
     names = [f"{run.kind} {run.name}" if run.kind == VARIANT else run.name for run in runs]
     width = max([len(CLEAN), *(len(name) for name in names)]) + 2
-    lines = [f"{'mutant':<{width}}{'verdict':<13}{'secs':>6}  caught by"]
+    lines = [f"{'mutant':<{width}}{'verdict':<13}{'secs':>6}  killed by (rule ids)"]
     clean_verdict = "PASSED" if clean.passed else "NOT CLEAN"
     lines.append(f"{CLEAN:<{width}}{clean_verdict:<13}{clean.seconds:>6.1f}  {_failures(clean)}")
     for name, run in zip(names, runs, strict=True):
@@ -157,10 +205,7 @@ def kill_table(clean: MutantRun, runs: Sequence[MutantRun]) -> str:
             detail = "" if run.passed else _failures(run)
         else:
             verdict = "killed" if run.failed else "SURVIVED"
-            caught = run.caught_by
-            detail = ", ".join(caught[:3]) + (
-                f" (+{len(caught) - 3} more)" if len(caught) > 3 else ""
-            )
+            detail = _killed_by(run)
         lines.append(f"{name:<{width}}{verdict:<13}{run.seconds:>6.1f}  {detail}")
     mutant_runs = [run for run in runs if run.kind == MUTANT]
     variant_runs = [run for run in runs if run.kind == VARIANT]

@@ -15,8 +15,11 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from ..contract import spec
 from ..contract.rules import BalanceRequest
+from ..contract.verdict import Answer, Sent
 from ..redaction import Redactor, redact_headers
+from .judging import sent_from
 from .pretty_json import indent_json, wrap_lines
 from .target import Target
 
@@ -37,6 +40,8 @@ class Exchange:
     response_headers: list[tuple[str, str]]
     body: bytes
     request: BalanceRequest | None = None
+    sent: Sent | None = None
+    """What the server received, as the judge reads it (recovered from the sent URL)."""
     curl: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -46,6 +51,11 @@ class Exchange:
             if name.lower() == "content-type":
                 return value
         return None
+
+    @property
+    def answer(self) -> Answer:
+        """The answer as the judge reads it."""
+        return Answer(self.status, self.body, self.content_type)
 
     @property
     def text(self) -> str:
@@ -71,11 +81,6 @@ class Exchange:
     def render_raw_body(self) -> str:
         """The body byte for byte (non-UTF-8 bytes as ``\\xNN``), for wire-format evidence."""
         return self.body.decode("utf-8", errors="backslashreplace")
-
-
-def balance_path(segment: str) -> str:
-    """The operation's path for an already percent-encoded id segment."""
-    return f"/customers/{segment}/balance"
 
 
 def encode_id(customer_id: str) -> str:
@@ -133,10 +138,10 @@ class BalanceClient:
             if customer_id is None:
                 raise ValueError("give customer_id or segment")
             segment = encode_id(customer_id)
-        url = self._target.base_url + balance_path(segment)
+        url = self._target.base_url + spec.balance_path(segment)
         query = raw_query
         if query is None and currency is not None:
-            query = urlencode({"estimatedBalanceCurrencyCode": currency})
+            query = urlencode({spec.currency_parameter(): currency})
         if query is not None:
             url = f"{url}?{query}"
         headers = {"Accept": "application/json"}
@@ -144,6 +149,7 @@ class BalanceClient:
         if header_value is not None:
             headers["Authorization"] = header_value
         response = self._client.get(url, headers=headers)
+        sent_url = str(response.request.url)
         exchange = Exchange(
             method="GET",
             url=str(response.request.url),
@@ -156,7 +162,8 @@ class BalanceClient:
                 if customer_id is not None and raw_query is None
                 else None
             ),
-            curl=self._curl(str(response.request.url), authorization),
+            sent=sent_from(sent_url, header_value, self._target),
+            curl=self._curl(sent_url, authorization),
         )
         self.exchanges.append(exchange)
         if self._on_exchange is not None:

@@ -14,7 +14,7 @@ import requests
 import schemathesis
 from schemathesis.config import SchemathesisConfig
 
-from ..profile import ROLE_STATUS
+from ..contract.roles import ROLE_STATUS
 from . import checks
 from .fuzz_schema import tightened_spec
 from .target import Target

@@ -17,7 +17,6 @@ from typing import Any
 from ..contract import spec, typeid
 from .target import Target
 
-CURRENCY_PARAM = "estimatedBalanceCurrencyCode"
 ID_PATTERN = f"^{typeid.CUSTOMER_ID_PATTERN}$"
 ID_LENGTH = len("cst_") + typeid.SUFFIX_LENGTH
 
@@ -40,7 +39,7 @@ def tightened_spec(target: Target, *, negative: bool) -> dict[str, Any]:
     parameters = []
     for parameter in operation.get("parameters", []):
         name, location = parameter.get("name"), parameter.get("in")
-        if location == "path" and name == "id":
+        if location == "path" and name == spec.id_parameter():
             parameter["schema"] = _id_grammar()
             if not negative:
                 parameter["schema"] = {
@@ -48,7 +47,7 @@ def tightened_spec(target: Target, *, negative: bool) -> dict[str, Any]:
                     "anyOf": [{"enum": sorted(ids.values())}, _id_grammar()],
                 }
                 parameter["examples"] = {role: {"value": cid} for role, cid in ids.items()}
-        elif location == "query" and name == CURRENCY_PARAM:
+        elif location == "query" and name == spec.currency_parameter():
             if negative:
                 continue
             codes = list(target.profile.supported_currencies)

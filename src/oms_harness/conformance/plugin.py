@@ -2,7 +2,8 @@
 
 It does two jobs the suites must not each repeat: it redacts every failure report before
 JUnit, Allure or the terminal sees it, and it writes a compact JSON results file (outcome,
-area, one-line reason, spec-gap findings per test) that the runner turns into its summary.
+area, one-line reason, the rule ids a failure names, spec-gap findings per test) that the
+runner turns into its summary. A failure's area is that of the first rule it names.
 
 Reasons come from the exception itself where it is known: a schemathesis ``FailureGroup``
 gives its failures' codes, titles and first detail lines; a transport error (connection
@@ -24,6 +25,7 @@ import pytest
 import requests
 import urllib3.exceptions
 
+from ..contract.registry import rule_ids_in
 from ..redaction import Redactor
 from .allure_io import SPEC_GAP_PROPERTY
 from .areas import area_of
@@ -241,6 +243,9 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             reason, unavailable = _FROM_EXCEPTION.get(report.nodeid) or (_reason(report), False)
             entry["reason"] = reason
             entry["unavailable"] = unavailable
+            if not unavailable and report.longrepr is not None:
+                entry["rules"] = rule_ids_in(str(report.longrepr))
+                entry["area"] = area_of(report.nodeid, entry["rules"])
             if report.when != "call" and not unavailable:
                 entry["reason"] = f"{report.when} error: {entry['reason']}"
             _count_unanswered(unavailable)
@@ -262,6 +267,7 @@ def _entry(nodeid: str) -> dict[str, Any]:
             "reason": "",
             "spec_gaps": [],
             "unavailable": False,
+            "rules": [],
         },
     )
 
@@ -276,6 +282,7 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
         "reason": f"collection error: {_reason(report)}",
         "spec_gaps": [],
         "unavailable": False,
+        "rules": [],
     }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..contract.registry import RULES
 from ..exit_codes import ExitCode
 from .areas import AREA_ORDER
 
@@ -57,6 +58,13 @@ class ConformanceResult:
     unavailable_reason: str = ""
     repro: str = ""
     """The complete command that reproduces the fuzz cases (profile, seed, budget, --only)."""
+    failure_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """nodeid -> the registered rule ids its failure names (first one decides the area)."""
+
+    @property
+    def rules_broken(self) -> list[str]:
+        """Every rule id any failure names, in order of first appearance."""
+        return list(dict.fromkeys(r for ids in self.failure_rules.values() for r in ids))
 
     @property
     def unavailable(self) -> bool:
@@ -97,6 +105,7 @@ def summarise(
     failures: list[tuple[str, str]] = []
     skips: list[tuple[str, str]] = []
     unreachable: list[tuple[str, str]] = []
+    failure_rules: dict[str, tuple[str, ...]] = {}
     for test in _tests(results_file):
         outcome = test.get("outcome")
         if outcome not in ("passed", "failed", "skipped"):
@@ -112,6 +121,9 @@ def summarise(
         elif outcome == "failed":
             bucket["failed"] += 1
             failures.append((str(test.get("nodeid")), str(test.get("reason", ""))))
+            ids = [str(r) for r in test.get("rules", []) if str(r) in RULES]
+            if ids:
+                failure_rules[str(test.get("nodeid"))] = tuple(ids)
         elif outcome == "skipped":
             bucket["skipped"] += 1
             skips.append((str(test.get("nodeid")), str(test.get("reason", ""))))
@@ -150,6 +162,7 @@ def summarise(
         skips=skips,
         unreachable=unreachable,
         unavailable_reason=unavailable_reason,
+        failure_rules=failure_rules,
     )
 
 

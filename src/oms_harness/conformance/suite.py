@@ -1,4 +1,9 @@
-"""Small helpers the suites in ``conformance/`` share (kept in the package so they are typed)."""
+"""Small helpers the suites in ``conformance/`` share (kept in the package so they are typed).
+
+A suite states a scenario (which customer, which credential, which currency) and asserts on
+the one judge's verdict through :func:`assert_judged`; it never decides a status or a body
+rule itself.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ import pytest
 from ..contract.rules import Violation
 from .allure_io import attach_raw_body
 from .exchange import Exchange
+from .judging import verdict_of
 from .target import Target
 
 
@@ -27,8 +33,23 @@ def verdict(exchange: Exchange, violations: Iterable[Violation]) -> str:
     return "; ".join(lines) + f" ({exchange.describe()})"
 
 
+def judged(target: Target, exchange: Exchange) -> list[Violation]:
+    """The judge's verdict on one exchange of the suites (the session's shared history)."""
+    if exchange.sent is None:
+        raise ValueError("the exchange records no request to judge")
+    return verdict_of(target, exchange.sent, exchange.answer)
+
+
 def assert_holds(exchange: Exchange, violations: list[Violation]) -> None:
     """Fail with every broken rule of one exchange, the raw answer attached as evidence."""
     if violations:
         attach_raw_body(exchange)
         pytest.fail(verdict(exchange, violations), pytrace=False)
+
+
+def assert_judged(target: Target, *exchanges: Exchange) -> None:
+    """Judge every exchange (the history sees them all), then fail on the first that breaks
+    a rule, with every rule it breaks."""
+    verdicts = [(exchange, judged(target, exchange)) for exchange in exchanges]
+    for exchange, violations in verdicts:
+        assert_holds(exchange, violations)

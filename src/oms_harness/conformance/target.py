@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..contract import typeid
+from ..contract.roles import ROLE_STATUS
+from ..contract.verdict import Expectations
 from ..credentials import TokenProvider
 from ..errors import ProfileError
-from ..profile import ROLE_STATUS, TargetProfile, load_profile
+from ..profile import TargetProfile, load_profile
 
 ENV_PROFILE = "OMS_HARNESS_PROFILE"
 ENV_TOKEN = "OMS_HARNESS_TOKEN"
@@ -63,12 +65,14 @@ class Target:
         """Every role with an id (``missing`` always has one)."""
         return {role: cid for role in ROLE_STATUS if (cid := self.customer(role)) is not None}
 
-    def expected_status(self, customer_id: str) -> int:
-        """A correct, authenticated answer for a valid id: its role's status, else 404."""
-        for role, cid in self.roles().items():
-            if cid == customer_id:
-                return ROLE_STATUS[role]
-        return 404
+    @functools.cached_property
+    def expectations(self) -> Expectations:
+        """What the judge needs from the profile (computed once per target)."""
+        return Expectations(
+            roles=self.roles(),
+            supported_currencies=tuple(self.profile.supported_currencies),
+            expected=self.profile.expected,
+        )
 
 
 def unknown_customer_id(seed: int) -> str:

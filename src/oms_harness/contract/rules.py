@@ -1,8 +1,9 @@
 """Every rule of the balance contract, as pure functions over raw response bytes.
 
-The conformance suites, the schemathesis checks and the Locust response checks all call
-these; none of them restates a rule. A rule returns :class:`Violation` values instead of
-raising, so callers decide whether a breach is an assertion, a failure row or a log line.
+Each function checks one part of one answer and returns :class:`Violation` values named by a
+registered rule id (:mod:`.registry`) instead of raising. Which of them apply to an answer is
+decided once, by :func:`oms_harness.contract.verdict.judge`; the suites, the schemathesis
+check and the Locust response check all go through it.
 """
 
 from __future__ import annotations
@@ -10,16 +11,17 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import jsonschema
 
 from . import decimal_string, rfc3339, spec, typeid
+from .registry import rule
 
-DEFAULT_CURRENCY = "USD"
 DEFAULT_CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -29,6 +31,13 @@ class Violation:
 
     rule: str
     message: str
+
+    def __post_init__(self) -> None:
+        rule(self.rule)  # an unregistered id is a bug in the harness, never a verdict
+
+    @property
+    def area(self) -> str:
+        return rule(self.rule).area
 
     def __str__(self) -> str:
         return f"[{self.rule}] {self.message}"
@@ -60,9 +69,9 @@ def parse_json(raw: bytes | str) -> tuple[Any, Violation | None]:
             None,
         )
     except _DuplicateKeyError as exc:
-        return None, Violation("body.json", f"body has a {exc}")
+        return None, Violation("response.json", f"body has a {exc}")
     except (UnicodeDecodeError, ValueError) as exc:
-        return None, Violation("body.json", f"body is not strict JSON: {exc}")
+        return None, Violation("response.json", f"body is not strict JSON: {exc}")
 
 
 def _format_checker() -> jsonschema.FormatChecker:
@@ -80,17 +89,28 @@ def _validator(status: int) -> jsonschema.Draft4Validator:
     )
 
 
-def schema_violations(status: int, body: Any) -> list[Violation]:
-    """Validate a parsed body against the spec's own schema for ``status``."""
+def schema_violations(
+    status: int, body: Any, judged_elsewhere: Collection[str] = ()
+) -> list[Violation]:
+    """Validate a parsed body against the spec's own schema for ``status``.
+
+    ``judged_elsewhere`` names ``data`` members a stricter rule of their own judges (their
+    breach is named by that rule, not once more as a schema mismatch).
+    """
     name = spec.schema_name(status)
     return [
         Violation(
-            f"schema.{status}",
-            f"body does not match {name} at /{'/'.join(str(p) for p in error.absolute_path)}: "
-            f"{_short(error.message)}",
+            "response.schema",
+            f"{status} body does not match {name} at "
+            f"/{'/'.join(str(p) for p in error.absolute_path)}: {_short(error.message)}",
         )
         for error in sorted(
             _validator(status).iter_errors(body), key=lambda e: list(e.absolute_path)
+        )
+        if not (
+            len(error.absolute_path) >= 2
+            and error.absolute_path[0] == "data"
+            and error.absolute_path[1] in judged_elsewhere
         )
     ]
 
@@ -104,7 +124,9 @@ def check_content_type(content_type: str | None) -> list[Violation]:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media != "application/json":
         return [
-            Violation("content-type", f"Content-Type is {content_type!r}, not application/json")
+            Violation(
+                "response.content-type", f"Content-Type is {content_type!r}, not application/json"
+            )
         ]
     return []
 
@@ -113,25 +135,8 @@ def check_status_documented(status: int) -> list[Violation]:
     """The operation only answers with statuses the spec documents."""
     if status not in spec.documented_statuses():
         documented = ", ".join(str(s) for s in sorted(spec.documented_statuses()))
-        return [
-            Violation("status.undocumented", f"status {status} is not documented ({documented})")
-        ]
+        return [Violation("status.documented", f"status {status} is not documented ({documented})")]
     return []
-
-
-def check_error_response(
-    status: int, raw: bytes | str, content_type: str | None = None
-) -> list[Violation]:
-    """A non-2xx answer: documented status, JSON, body valid for the spec's schema."""
-    violations = check_status_documented(status)
-    if content_type is not None:
-        violations += check_content_type(content_type)
-    if violations and violations[0].rule == "status.undocumented":
-        return violations
-    body, error = parse_json(raw)
-    if error:
-        return [*violations, error]
-    return violations + schema_violations(status, body)
 
 
 @dataclass(frozen=True)
@@ -143,39 +148,15 @@ class BalanceRequest:
 
     @property
     def expected_currency(self) -> str:
-        return DEFAULT_CURRENCY if self.currency is None else self.currency
-
-
-def check_balance_response(
-    raw: bytes | str,
-    request: BalanceRequest,
-    *,
-    content_type: str | None = None,
-    now: datetime | None = None,
-    skew: timedelta = DEFAULT_CLOCK_SKEW,
-) -> list[Violation]:
-    """A 200 answer: schema, id echo, currency echo, decimal wire format, ``updatedAt``."""
-    violations = check_content_type(content_type) if content_type is not None else []
-    body, error = parse_json(raw)
-    if error:
-        return [*violations, error]
-    violations += schema_violations(200, body)
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, Mapping):
-        return violations
-    violations += check_customer_id_echo(data.get("customerId"), request.customer_id)
-    violations += check_currency_echo(data.get("estimatedBalanceCurrencyCode"), request)
-    violations += check_balance_value(data.get("estimatedBalanceValue"))
-    violations += check_updated_at(data, now=now, skew=skew)
-    return violations
+        return spec.default_currency() if self.currency is None else self.currency
 
 
 def check_customer_id_echo(value: Any, requested: str) -> list[Violation]:
     """``data.customerId`` echoes the requested id exactly and is a ``cst`` TypeID."""
     if value != requested:
-        return [Violation("customer-id.echo", f"customerId {value!r} does not echo {requested!r}")]
+        return [Violation("id.echo", f"customerId {value!r} does not echo {requested!r}")]
     if not typeid.is_customer_id(value):
-        return [Violation("customer-id.typeid", f"customerId {value!r} is not a cst TypeID")]
+        return [Violation("id.typeid", f"customerId {value!r} is not a cst TypeID")]
     return []
 
 
@@ -185,7 +166,7 @@ def check_currency_echo(value: Any, request: BalanceRequest) -> list[Violation]:
         why = "the default" if request.currency is None else "the requested code"
         return [
             Violation(
-                "currency.echo",
+                "currency.default" if request.currency is None else "currency.echo",
                 f"estimatedBalanceCurrencyCode is {value!r}, "
                 f"expected {request.expected_currency!r} ({why})",
             )
@@ -198,12 +179,14 @@ def check_balance_value(value: Any) -> list[Violation]:
     if not isinstance(value, str):
         kind = "null" if value is None else type(value).__name__
         return [
-            Violation("balance-value.type", f"estimatedBalanceValue is a JSON {kind}, not a string")
+            Violation(
+                "decimal.wire-string", f"estimatedBalanceValue is a JSON {kind}, not a string"
+            )
         ]
     if not decimal_string.is_decimal_string(value):
         return [
             Violation(
-                "balance-value.grammar",
+                "decimal.grammar",
                 f"estimatedBalanceValue {value[:40]!r} is not a plain decimal string",
             )
         ]
@@ -218,15 +201,15 @@ def check_updated_at(
         return []
     value = data["updatedAt"]
     if value is None:
-        return [Violation("updated-at.null", "updatedAt is null; the contract says omit it")]
+        return [Violation("updated-at.not-null", "updatedAt is null; the contract says omit it")]
     if not isinstance(value, str):
-        return [Violation("updated-at.type", f"updatedAt is a JSON {type(value).__name__}")]
+        return [Violation("updated-at.rfc3339", f"updatedAt is a JSON {type(value).__name__}")]
     try:
         moment = rfc3339.parse(value)
     except ValueError:
         return [Violation("updated-at.rfc3339", f"updatedAt {value[:40]!r} is not RFC 3339")]
     if rfc3339.in_future(moment, now or datetime.now(UTC), skew):
-        return [Violation("updated-at.future", f"updatedAt {value} lies in the future")]
+        return [Violation("updated-at.not-future", f"updatedAt {value} lies in the future")]
     return []
 
 
@@ -235,7 +218,8 @@ def check_updated_at_absent(data: Mapping[str, Any]) -> list[Violation]:
     if "updatedAt" in data:
         return [
             Violation(
-                "updated-at.omitted", f"updatedAt is {data['updatedAt']!r}; expected it omitted"
+                "updated-at.omitted-when-empty",
+                f"updatedAt is {data['updatedAt']!r}; expected it omitted",
             )
         ]
     return []
@@ -247,71 +231,58 @@ def check_exact_error(status: int, raw: bytes | str) -> list[Violation]:
     if error:
         return [error]
     if not isinstance(body, Mapping):
-        return [Violation(f"error-body.{status}", "body is not a JSON object")]
+        return [Violation("error.exact-body", f"{status} body is not a JSON object")]
     violations = []
     expected_error = spec.exact_error_text(status)
     if expected_error is not None and body.get("error") != expected_error:
         violations.append(
             Violation(
-                f"error-body.{status}",
-                f"error is {body.get('error')!r}, expected {expected_error!r}",
+                "error.exact-body",
+                f"{status} error is {body.get('error')!r}, expected {expected_error!r}",
             )
         )
     expected_code = spec.error_code(status)
     if expected_code is not None and body.get("code") != expected_code:
         violations.append(
             Violation(
-                f"error-body.{status}", f"code is {body.get('code')!r}, expected {expected_code!r}"
+                "error.exact-body",
+                f"{status} code is {body.get('code')!r}, expected {expected_code!r}",
             )
         )
     return violations
 
 
-@dataclass
-class DecimalPlacesTracker:
-    """Cross-response rule: one currency is always rendered with the same decimals.
+def check_expected_value(value: str, expected: str, where: str) -> list[Violation]:
+    """``estimatedBalanceValue`` equals the exact decimal string the target is known to hold.
 
-    A server that drops a trailing zero (``"2400.3"``) is caught without knowing the
-    expected value, because another answer in the same currency shows two places.
+    The same amount with other decimals is a wire-format breach (trailing zeros lost or
+    added), not a wrong balance, and is named so.
     """
-
-    seen: dict[str, dict[int, str]] = field(default_factory=dict)
-
-    def observe(self, currency: str, value: str, where: str) -> list[Violation]:
-        if not decimal_string.is_decimal_string(value):
-            return []
-        places = decimal_string.fraction_digits(value)
-        by_places = self.seen.setdefault(currency, {})
-        by_places.setdefault(places, where)
-        if len(by_places) > 1:
-            detail = ", ".join(f"{p} places ({w})" for p, w in sorted(by_places.items()))
-            return [
-                Violation(
-                    "balance-value.decimals",
-                    f"{currency} values use inconsistent decimals: {detail}",
-                )
-            ]
+    if value == expected:
         return []
-
-
-def check_status_expected(status: int, expected: frozenset[int], why: str) -> list[Violation]:
-    """The answer's status is the one the contract implies for this request (``why`` says why)."""
-    if status not in expected:
-        wanted = " or ".join(str(s) for s in sorted(expected))
-        return [Violation("status.expected", f"status {status}, expected {wanted} ({why})")]
-    return []
-
-
-def check_expected_value(value: Any, expected: str, where: str) -> list[Violation]:
-    """``estimatedBalanceValue`` equals the exact decimal string the target is known to hold."""
-    if value != expected:
+    if same_amount(value, expected):
         return [
             Violation(
-                "balance-value.expected",
-                f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+                "decimal.consistent-places",
+                f"estimatedBalanceValue {value!r} has {decimal_string.fraction_digits(value)} "
+                f"decimals, the profile's {expected!r} has "
+                f"{decimal_string.fraction_digits(expected)} ({where})",
             )
         ]
-    return []
+    return [
+        Violation(
+            "balance.expected",
+            f"estimatedBalanceValue is {value!r}, expected {expected!r} ({where})",
+        )
+    ]
+
+
+def same_amount(a: str, b: str) -> bool:
+    """Two decimal strings for one amount (``"2400.3"`` and ``"2400.30"``)."""
+    try:
+        return Decimal(a) == Decimal(b)
+    except InvalidOperation:
+        return False
 
 
 def id_reshapes_path(customer_id: str) -> bool:
@@ -324,71 +295,18 @@ def id_reshapes_path(customer_id: str) -> bool:
     return customer_id in {"", ".", ".."} or "/" in customer_id
 
 
-def check_reshaped_id_answer(
-    status: int, raw: bytes | str, content_type: str | None, *, authenticated: bool = True
-) -> list[Violation]:
-    """An id that is not one path segment: the operation's answer, or a router's 404.
+def check_raw_value_text(raw: bytes | str, value: str) -> list[Violation]:
+    """``estimatedBalanceValue`` (already found by parsing) appears literally on the wire.
 
-    The operation's answer is 400 with the exact body (401 without a valid token); a 404
-    comes from outside the operation, so its body is not the contract's to judge.
+    The member is located by parsing first, so an extra property elsewhere that reuses the
+    key is not mistaken for it; its text must then appear as ``"estimatedBalanceValue":
+    "<value>"``, so digits spelled as escapes (``"\\u0032400.30"``) are caught.
     """
-    operation = 400 if authenticated else 401
-    violations = check_status_expected(
-        status, frozenset({operation, 404}), "id that is not one path segment"
-    )
-    if status == operation:
-        violations += check_error_response(status, raw, content_type)
-        violations += check_exact_error(status, raw)
-    return violations
-
-
-def check_balance_any_currency(
-    raw: bytes | str,
-    customer_id: str,
-    *,
-    content_type: str | None = None,
-    now: datetime | None = None,
-) -> list[Violation]:
-    """A 200 to a currency question the contract leaves open (unsupported, repeated code).
-
-    Still a valid balance of the requested customer (schema, id echo, decimal wire format,
-    ``updatedAt``); which currency it is in, and so its label, is the open question.
-    """
-    violations = check_content_type(content_type) if content_type is not None else []
-    body, error = parse_json(raw)
-    if error:
-        return [*violations, error]
-    violations += schema_violations(200, body)
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if isinstance(data, Mapping):
-        violations += check_customer_id_echo(data.get("customerId"), customer_id)
-        violations += check_balance_value(data.get("estimatedBalanceValue"))
-        violations += check_updated_at(data, now=now)
-    return violations
-
-
-def check_raw_balance_value(raw: bytes | str) -> list[Violation]:
-    """``data.estimatedBalanceValue`` as written on the wire: a JSON string, no escapes.
-
-    The member is found by parsing (so an extra property elsewhere that reuses the key, as
-    a number or otherwise, is not mistaken for it); then its raw text must appear literally
-    as ``"estimatedBalanceValue": "<value>"``, so digits spelled as escapes are caught too.
-    """
-    body, error = parse_json(raw)
-    if error:
-        return [error]
-    data = body.get("data") if isinstance(body, Mapping) else None
-    if not isinstance(data, Mapping) or "estimatedBalanceValue" not in data:
-        return [Violation("balance-value.raw", "no data.estimatedBalanceValue in the body")]
-    value = data["estimatedBalanceValue"]
-    violations = check_balance_value(value)
-    if violations:
-        return violations
-    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
     if not re.search(r'"estimatedBalanceValue"\s*:\s*"' + re.escape(value) + '"', text):
         return [
             Violation(
-                "balance-value.raw", f"estimatedBalanceValue {value!r} is written with escapes"
+                "decimal.raw-text", f"estimatedBalanceValue {value!r} is written with escapes"
             )
         ]
     return []

@@ -7,8 +7,10 @@ so a changed enum in the spec changes every check that uses it.
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -99,3 +101,52 @@ def error_code(status: int, document: dict[str, Any] | None = None) -> str | Non
     properties = doc["components"]["schemas"][name].get("properties", {})
     enum = properties.get("code", {}).get("enum")
     return str(enum[0]) if enum and len(enum) == 1 else None
+
+
+# -- strings and names the harness takes from the spec (read here once, never re-typed) ---
+
+
+@functools.cache
+def _parameter(location: str) -> dict[str, Any]:
+    for parameter in balance_operation().get("parameters", []):
+        if isinstance(parameter, dict) and parameter.get("in") == location:
+            return parameter
+    raise SpecError(f"GET {BALANCE_PATH} has no {location} parameter")
+
+
+@functools.cache
+def id_parameter() -> str:
+    """The path parameter that carries the customer id (``id``)."""
+    return str(_parameter("path")["name"])
+
+
+@functools.cache
+def currency_parameter() -> str:
+    """The query parameter that selects the currency (``estimatedBalanceCurrencyCode``)."""
+    return str(_parameter("query")["name"])
+
+
+_DEFAULT_CURRENCY = re.compile(r"Defaults to ([A-Z]{3}) when the query param is omitted")
+
+
+@functools.cache
+def default_currency() -> str:
+    """The currency of an answer without the query parameter, from the value's description."""
+    schema = load_spec()["components"]["schemas"]["CustomerBalanceAggregate"]
+    value = schema["properties"]["data"]["properties"]["estimatedBalanceValue"]
+    found = _DEFAULT_CURRENCY.search(" ".join(str(value.get("description", "")).split()))
+    if found is None:
+        raise SpecError("the spec no longer says which currency is the default")
+    return found[1]
+
+
+@functools.cache
+def base_path() -> str:
+    """The API's base path from the spec's first server (``/v0.9``), without a trailing /."""
+    servers = load_spec().get("servers") or [{}]
+    return urlsplit(str(servers[0].get("url", ""))).path.rstrip("/")
+
+
+def balance_path(segment: str) -> str:
+    """The operation's path (below the base URL) for an already percent-encoded id."""
+    return BALANCE_PATH.replace("{" + id_parameter() + "}", segment)

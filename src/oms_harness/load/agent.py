@@ -46,7 +46,7 @@ from .._version import __version__
 from ..errors import HarnessError
 from . import histograms
 from .auth import KEY_ENV, SECRET_ENV, RefreshingAuth
-from .checks import CachedChecker, retry_after_seconds, warm_up
+from .checks import LoadChecker, retry_after_seconds
 from .health import CpuSampler
 from .results import RESULTS_LOG_PREFIX, merge_reports, write_results
 from .schedule import ArrivalSchedule, ProcessTickets
@@ -162,6 +162,10 @@ class Generator:
         self.pending_lag: list[int] = []
         self.epoch_offset = time.time() - time.monotonic()
         self.failures: Counter[str] = Counter()
+        """Errors by reason: transport failures, timeouts, unexpected 5xx, 429s."""
+        self.violations: Counter[str] = Counter()
+        """Contract violations by rule id (their reasons in ``violation_reasons``)."""
+        self.violation_reasons: Counter[str] = Counter()
         self.statuses: Counter[int] = Counter()
         self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
         self.sent = 0
@@ -186,8 +190,8 @@ class Generator:
         self.locust_environment: Any = None
         """Locust's environment when its runner is the only ``request`` listener."""
         self.cpu = CpuSampler()
-        self.check = CachedChecker()
-        warm_up(kinds)
+        self.check = LoadChecker(kinds)
+        self.check.warm_up(kinds)
 
     def _use_token(self, token: str, generation: int) -> None:
         """Build every request once per token: the hot path only writes bytes (the token is
@@ -221,7 +225,13 @@ class Generator:
     # -- recording --------------------------------------------------------------------------
 
     def _record(
-        self, kind: RequestKind, status: int, reason: str | None, corrected: float, raw: float
+        self,
+        kind: RequestKind,
+        status: int,
+        reason: str | None,
+        corrected: float,
+        raw: float,
+        rule: str | None = None,
     ) -> None:
         key = int((self.last_done + self.epoch_offset) // self.interval_s)
         slot = self.pending.get(key)
@@ -234,8 +244,12 @@ class Generator:
         counts = self.kind_counts[kind.name]
         counts["requests"] += 1
         if reason is not None:
-            self.failures[reason] += 1
             counts["failures"] += 1
+            if rule is None:
+                self.failures[reason] += 1
+            else:
+                self.violations[rule] += 1
+                self.violation_reasons[reason] += 1
 
     def flush(self, *, closed_only: bool = False) -> None:
         """Move buffered latencies into the histograms (all, or those of closed intervals)."""
@@ -272,6 +286,7 @@ class Generator:
         sent_at = _monotonic()
         body = b""
         status = 0
+        rule: str | None = None
         try:
             for attempt in (0, 1):
                 generation = self.token_generation
@@ -299,7 +314,8 @@ class Generator:
                 self.pause_until = max(self.pause_until, _monotonic() + pause)
                 reason: str | None = "rate limited (429 with Retry-After)"
             else:
-                reason = self.check(kind, status, body, content_type)
+                failure = self.check(kind, status, body, content_type)
+                reason, rule = (failure.reason, failure.rule) if failure else (None, None)
         except gevent.GreenletExit:
             raise
         except HarnessError as exc:
@@ -316,7 +332,7 @@ class Generator:
                 self.idle.set()
         done = self.last_done = _monotonic()
         corrected = done - intended
-        self._record(kind, status, reason, corrected, done - sent_at)
+        self._record(kind, status, reason, corrected, done - sent_at, rule)
         self._log_request(kind.name, corrected * 1000, len(body), reason)
 
     def _log_request(
@@ -489,6 +505,8 @@ class Generator:
             "token_reexchanges": auth.reexchanges if auth else 0,
             "token_errors": self.token_errors,
             "failures": dict(self.failures),
+            "contract_violations": dict(self.violations),
+            "contract_reasons": dict(self.violation_reasons),
             "statuses": {str(status): n for status, n in self.statuses.items()},
             "kinds": {name: dict(c) for name, c in self.kind_counts.items()},
             "cpu_samples": self.cpu.samples,

@@ -52,6 +52,8 @@ def merge_reports(
 ) -> dict[str, Any]:
     """One result from every process's final report (plus interval parts sent earlier)."""
     failures: Counter[str] = Counter()
+    violations: Counter[str] = Counter()
+    violation_reasons: Counter[str] = Counter()
     statuses: Counter[str] = Counter()
     kinds: dict[str, Counter[str]] = {}
     totals: Counter[str] = Counter()
@@ -63,6 +65,8 @@ def merge_reports(
         done_span = max(done_span, float(report.get("done_span_s", 0.0)))
         cache.update(report.get("check_cache", {}))
         failures.update(report.get("failures", {}))
+        violations.update(report.get("contract_violations", {}))
+        violation_reasons.update(report.get("contract_reasons", {}))
         statuses.update(report.get("statuses", {}))
         for name, counts in report.get("kinds", {}).items():
             kinds.setdefault(name, Counter()).update(counts)
@@ -93,6 +97,8 @@ def merge_reports(
         "done_span_s": round(done_span, 3),
         "check_cache": dict(cache),
         "failures": dict(failures.most_common()),
+        "contract_violations": dict(violations.most_common()),
+        "contract_reasons": dict(violation_reasons.most_common()),
         "statuses": dict(sorted(statuses.items())),
         "kinds": {name: dict(c) for name, c in sorted(kinds.items())},
         "histograms": {

@@ -74,6 +74,8 @@ class LoadResult:
     target_rps: float
     requests: int
     failures: dict[str, int] = field(default_factory=dict)
+    contract_violations: dict[str, int] = field(default_factory=dict)
+    """Rule id -> answers under load that broke it (the ``contract_violations`` SLO)."""
 
 
 @dataclass(frozen=True)
@@ -419,7 +421,9 @@ def _judge(
     window = schedule.duration
     latency = summary.latency_tables(results)
     measured = summary.measured_figures(results, latency, window)
-    verdicts = slo.evaluate(limits, measured)
+    verdicts = slo.evaluate(
+        limits, measured, {"contract_violations": summary.violation_detail(results)}
+    )
     health = _health(results, window)
     invalid = list(health.reasons)
     reported = int(results.get("processes_reported", 0))
@@ -509,6 +513,9 @@ def _judge(
         target_rps=health.target_rps,
         requests=int(counters.get("completed", 0)) + int(counters.get("unfinished", 0)),
         failures={str(k): int(v) for k, v in results.get("failures", {}).items()},
+        contract_violations={
+            str(k): int(v) for k, v in results.get("contract_violations", {}).items()
+        },
     )
 
 

@@ -20,12 +20,22 @@ DEFAULT_SLOS: Mapping[str, float] = {
     "p95_ms": 250.0,
     "p99_ms": 500.0,
     "error_rate": 0.01,
+    "contract_violations": 0.0,
 }
+"""``contract_violations`` is a count: by default any answer under load that breaks a
+contract rule fails the load verdict (the verdict names the rule ids)."""
 DEFAULT_MIN_RPS_FRACTION = 0.8
 """Without an explicit ``min_rps`` the target must serve 80% of the planned mean rate."""
 
-UNITS = {"p95_ms": "ms", "p99_ms": "ms", "error_rate": "fraction", "min_rps": "req/s"}
-UPPER_BOUNDS = frozenset({"p95_ms", "p99_ms", "error_rate"})
+UNITS = {
+    "p95_ms": "ms",
+    "p99_ms": "ms",
+    "error_rate": "fraction",
+    "min_rps": "req/s",
+    "contract_violations": "violations",
+}
+UPPER_BOUNDS = frozenset({"p95_ms", "p99_ms", "error_rate", "contract_violations"})
+ORDER = ("p95_ms", "p99_ms", "error_rate", "contract_violations", "min_rps")
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,8 @@ class SloVerdict:
     measured: float | None
     passed: bool
     unit: str
+    detail: str = ""
+    """What the figure is made of, when a number alone does not say (rule ids and counts)."""
 
     @property
     def is_upper_bound(self) -> bool:
@@ -51,7 +63,8 @@ class SloVerdict:
         if self.passed:
             return text + ": met"
         miss = self.measured - self.limit if self.is_upper_bound else self.limit - self.measured
-        return text + f": BREACHED by {miss:.4g} {self.unit}"
+        detail = f" ({self.detail})" if self.detail else ""
+        return text + f": BREACHED by {miss:.4g} {self.unit}{detail}"
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "description": self.describe()}
@@ -90,13 +103,19 @@ def _problem(key: str, value: object) -> str | None:
         return f"must be a non-negative number, got {value:g}"
     if UNITS[key] == "fraction" and value > 1:
         return f"is a fraction from 0 to 1, got {value:g}"
+    if UNITS[key] == "violations" and value != int(value):
+        return f"is a count, got {value:g}"
     return None
 
 
-def evaluate(limits: Mapping[str, float], measured: Mapping[str, float | None]) -> list[SloVerdict]:
+def evaluate(
+    limits: Mapping[str, float],
+    measured: Mapping[str, float | None],
+    details: Mapping[str, str] | None = None,
+) -> list[SloVerdict]:
     """Judge each limit; an unmeasurable figure (no responses at all) is a breach."""
     verdicts = []
-    for name in ("p95_ms", "p99_ms", "error_rate", "min_rps"):
+    for name in ORDER:
         if name not in limits:
             continue
         limit = limits[name]
@@ -107,5 +126,6 @@ def evaluate(limits: Mapping[str, float], measured: Mapping[str, float | None]) 
             passed = value <= limit
         else:
             passed = value >= limit
-        verdicts.append(SloVerdict(name, limit, value, passed, UNITS[name]))
+        detail = (details or {}).get(name, "")
+        verdicts.append(SloVerdict(name, limit, value, passed, UNITS[name], detail))
     return verdicts

@@ -46,8 +46,11 @@ def measured_figures(
     latency: Mapping[str, Mapping[str, float | int | None]],
     window_s: float,
 ) -> dict[str, float | None]:
-    """The figures the SLOs judge: corrected p95/p99, error rate, served throughput.
+    """The figures the SLOs judge: corrected p95/p99, error rate, contract violations,
+    served throughput.
 
+    ``error_rate`` counts errors only (transport failures, timeouts, unexpected 5xx, 429s);
+    answers that break a contract rule are ``contract_violations``, a count of their own.
     Throughput counts completed answers over the planned window, or over the time until the
     last answer when the run had to stretch past it.
     """
@@ -63,8 +66,20 @@ def measured_figures(
         "p95_ms": float(p95) if p95 is not None else None,
         "p99_ms": float(p99) if p99 is not None else None,
         "error_rate": round(failures / requests, 6) if requests else None,
+        "contract_violations": float(violation_count(results)) if requests else None,
         "min_rps": round(completed / span, 3) if span > 0 else None,
     }
+
+
+def violation_count(results: Mapping[str, Any]) -> int:
+    return sum(int(n) for n in results.get("contract_violations", {}).values())
+
+
+def violation_detail(results: Mapping[str, Any]) -> str:
+    """``decimal.grammar x3, balance.expected x1`` (most frequent first)."""
+    by_rule = results.get("contract_violations", {})
+    ordered = sorted(by_rule.items(), key=lambda item: (-int(item[1]), item[0]))
+    return ", ".join(f"{rule} x{count}" for rule, count in ordered)
 
 
 def verdict_name(exit_code: int) -> str:
@@ -114,6 +129,12 @@ def build_summary(
             "total": sum(int(n) for n in failures.values()),
             "rate": measured.get("error_rate"),
             "by_reason": dict(failures),
+        },
+        "contract_violations": {
+            "count": violation_count(results),
+            "rate": round(violation_count(results) / requests, 6) if requests else None,
+            "by_rule": dict(results.get("contract_violations", {})),
+            "by_reason": dict(results.get("contract_reasons", {})),
         },
         "statuses": results.get("statuses", {}),
         "check_cache": results.get("check_cache", {}),
@@ -172,7 +193,8 @@ def format_report(summary: Mapping[str, Any]) -> str:
         f"{plan['duration_s']:g} s ({plan['planned_requests']} requests) "
         f"at {summary['target']['base_url']}",
         f"  sent {achieved['sent_rps']:g} req/s, served {achieved['served_rps']} req/s, "
-        f"{achieved['requests']} requests, {summary['errors']['total']} failed",
+        f"{achieved['requests']} requests, {summary['errors']['total']} failed, "
+        f"{summary['contract_violations']['count']} contract violations",
         "  latency ms      "
         + "  ".join(f"{k:>8}" for k in ("p50", "p90", "p95", "p99", "p99.9", "max")),
     ]
@@ -196,6 +218,8 @@ def format_report(summary: Mapping[str, Any]) -> str:
     lines += [f"    {v['description']}" for v in summary["slo"]["verdicts"]]
     for reason, count in list(summary["errors"]["by_reason"].items())[:8]:
         lines.append(f"  failure x{count}: {reason}")
+    for reason, count in list(summary["contract_violations"]["by_reason"].items())[:8]:
+        lines.append(f"  contract violation x{count}: {reason}")
     if summary["rate_limiting"]["responses_429"]:
         rl = summary["rate_limiting"]
         lines.append(

@@ -13,11 +13,12 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ..contract import spec
+from ..contract.roles import ROLE_STATUS as PROFILE_ROLE_STATUS
 from ..errors import ProfileError
-from ..profile import ROLE_STATUS as PROFILE_ROLE_STATUS
 from ..profile import TargetProfile
 
-TEMPLATE = "/customers/{id}/balance"
+TEMPLATE = spec.BALANCE_PATH
 MALFORMED_ID = "cst_not-a-typeid"
 """A fixed malformed id: the 400 path is the same for every bad id, and a constant one keeps
 the request cheap and reproducible."""
@@ -52,9 +53,9 @@ class RequestKind:
     @property
     def path(self) -> str:
         """Path relative to the base URL (the base URL carries the API version)."""
-        path = f"/customers/{quote(self.customer_id, safe='')}/balance"
+        path = spec.balance_path(quote(self.customer_id, safe=""))
         if self.currency is not None:
-            path += f"?estimatedBalanceCurrencyCode={quote(self.currency, safe='')}"
+            path += f"?{spec.currency_parameter()}={quote(self.currency, safe='')}"
         return path
 
     def to_json(self) -> dict[str, Any]:

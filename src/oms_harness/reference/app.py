@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,26 +21,28 @@ from enum import Enum
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from ..contract import typeid
+from ..contract import spec, typeid
 from .auth import TOKEN_TTL_SECONDS, AuthPolicy, TokenAuthority
 from .data import Fixtures
 from .faults import Faults
-from .mutants import Switches
+from .mutants import RARE_EVERY, Switches
 from .responses import Renderer, Response, build, chunked, dump, gzipped, without_body
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-BASE_PATH = "/v0.9"
-CURRENCY_PARAM = b"estimatedBalanceCurrencyCode"
-DEFAULT_CURRENCY = "USD"
+BASE_PATH = spec.base_path()
+CURRENCY_PARAM = spec.currency_parameter().encode()
+DEFAULT_CURRENCY = spec.default_currency()
 MAX_TOKEN_REQUEST_BYTES = 16 * 1024
 _CACHE_LIMIT = 4096
 
-_CUSTOMERS = BASE_PATH.encode() + b"/customers/"
-_BALANCE = b"/balance"
+_BEFORE_ID, _AFTER_ID = spec.balance_path("\0").split("\0")
+_CUSTOMERS = (BASE_PATH + _BEFORE_ID).encode()
+_BALANCE = _AFTER_ID.encode()
 _TOKEN = BASE_PATH.encode() + b"/auth/token"
+_MALFORMED_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 
 
 class Kind(Enum):
@@ -55,6 +59,8 @@ class Route:
     kind: Kind
     customer_id: str = ""
     valid_id: bool = False
+    malformed_escape: bool = False
+    """The raw id segment holds a ``%`` that starts no two-digit hex escape."""
 
 
 def route(raw_path: bytes, *, lenient_ids: bool = False, strict: bool = False) -> Route:
@@ -71,16 +77,18 @@ def route(raw_path: bytes, *, lenient_ids: bool = False, strict: bool = False) -
         and raw_path.endswith(_BALANCE)
         and len(raw_path) >= len(_CUSTOMERS) + len(_BALANCE)
     ):
-        segment = unquote_to_bytes(raw_path[len(_CUSTOMERS) : -len(_BALANCE)])
+        raw_segment = raw_path[len(_CUSTOMERS) : -len(_BALANCE)]
+        malformed = _MALFORMED_ESCAPE.search(raw_segment) is not None
+        segment = unquote_to_bytes(raw_segment)
         if strict and (not segment or b"/" in segment):
             return Route(Kind.UNKNOWN)
         try:
             customer_id = segment.decode()
         except UnicodeDecodeError:
-            return Route(Kind.BALANCE)
+            return Route(Kind.BALANCE, malformed_escape=malformed)
         if lenient_ids:  # mutant lenient-id-validation
             customer_id = customer_id.lower()
-        return Route(Kind.BALANCE, customer_id, typeid.is_customer_id(customer_id))
+        return Route(Kind.BALANCE, customer_id, typeid.is_customer_id(customer_id), malformed)
     if raw_path.startswith(_CUSTOMERS) and not strict:
         return Route(Kind.CUSTOMERS_OTHER)
     return Route(Kind.UNKNOWN)
@@ -126,8 +134,10 @@ class ReferenceApp:
         self.authority = authority
         self.sw = switches or Switches()
         self.faults = faults if faults is not None and faults.config.enabled else None
-        renderer = Renderer(fixtures, self.sw, started_at or datetime.now(UTC))
+        renderer = self._renderer = Renderer(fixtures, self.sw, started_at or datetime.now(UTC))
         self._answers = {cid: renderer.answers(c) for cid, c in fixtures.customers.items()}
+        self._served = 0
+        self._server_error = build(500, dump({"error": "internal server error"}))
         self._supported = frozenset(fixtures.currencies)
         self._default = "EUR" if self.sw.default_currency_eur else DEFAULT_CURRENCY
         self._unauthorized = renderer.unauthorized()
@@ -198,14 +208,19 @@ class ReferenceApp:
             if name == b"authorization":
                 header = value
                 break
+        if sw.malformed_escape_500 and found.malformed_escape:
+            return self._server_error
         if sw.validation_before_auth and not found.valid_id:
             return self._invalid_id
         if not (self.authority.authorized(header) or (sw.auth_bypass and header is None)):
             if sw.not_found_oracle and found.valid_id and found.customer_id not in self._answers:
                 return self._not_found
             return self._unauthorized
+        served_as = found.customer_id
         if not found.valid_id:
-            return self._invalid_id
+            served_as = self._folded_known(found.customer_id) if sw.case_folded_known_ids else ""
+            if not served_as:
+                return self._invalid_id
         query: bytes = scope["query_string"]
         if query:
             currency = self._queries.get(query, "")
@@ -225,14 +240,28 @@ class ReferenceApp:
             currency = self._default
         if sw.currency_ignored:
             currency = DEFAULT_CURRENCY
-        answers = self._answers.get(found.customer_id)
+        answers = self._answers.get(served_as)
         if answers is None:
-            return self._not_found
+            return self._invalid_id if sw.unknown_id_as_400 else self._not_found
         if self.faults is not None:
             return await self._with_faults(answers, currency)
         if isinstance(answers, Response):
             return answers
+        if served_as != found.customer_id:  # case-folded-known-ids: echo the id as sent
+            customer = dataclasses.replace(self.fixtures.customers[served_as], id=found.customer_id)
+            return self._renderer.balance(customer, currency)
+        if sw.rare_wrong_value:
+            self._served += 1
+            if self._served % RARE_EVERY == 0:
+                return self._renderer.balance(
+                    self.fixtures.customers[served_as], currency, one_cent_off=True
+                )
         return answers[currency]
+
+    def _folded_known(self, customer_id: str) -> str:
+        """``case-folded-known-ids``: the known customer an invalid id folds to, else ""."""
+        folded = customer_id.strip().lower()
+        return folded if folded in self._answers else ""
 
     async def _with_faults(
         self, answers: Response | dict[str, Response], currency: str

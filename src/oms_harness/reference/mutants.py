@@ -42,8 +42,26 @@ MUTANTS: Mapping[str, str] = {
     "updated-at-for-empty": "a customer without provider balances gets an updatedAt",
     "unsupported-currency-500": "an unsupported currency code answers 500 (undocumented status)",
     "error-as-200": "a provider error (502) is answered 200 with a zero balance",
+    "case-folded-known-ids": (
+        "an invalid id that names a known customer once lower-cased and trimmed is served "
+        "(echoed as sent); other invalid ids still answer 400"
+    ),
+    "malformed-escape-500": 'a malformed percent-escape in the id ("%zz", "%4", "%") answers 500',
+    "rare-wrong-value": (
+        "one balance answer in 300 is one cent off (too rare for conformance; load sees it)"
+    ),
+    "unknown-id-as-400": "a valid id that names no customer answers 400 instead of 404",
+    "escaped-digits": "estimatedBalanceValue spells its first digit as a JSON \\u escape",
+    "duplicate-key": "the balance body repeats data.customerId (not strict JSON)",
 }
 """Mutant name -> what it breaks (one line; ``serve --list-mutants`` prints these)."""
+
+LOAD_ONLY_MUTANTS = frozenset({"rare-wrong-value"})
+"""Mutants only a load run sends enough requests to see: ``oms-harness mutants`` runs a
+bounded load smoke against these (and the kill must come from its contract violations)."""
+RARE_EVERY = 300
+"""``rare-wrong-value`` breaks one balance answer in this many (a conformance run sends far
+fewer; a load smoke far more)."""
 
 VARIANTS: Mapping[str, str] = {
     "unsupported-currency-as-usd": (
@@ -111,6 +129,12 @@ class Switches:
     updated_at_for_empty: bool = False
     unsupported_currency_500: bool = False
     error_as_200: bool = False
+    case_folded_known_ids: bool = False
+    malformed_escape_500: bool = False
+    rare_wrong_value: bool = False
+    unknown_id_as_400: bool = False
+    escaped_digits: bool = False
+    duplicate_key: bool = False
     # benign variants
     unsupported_currency_as_usd: bool = False
     currency_case_folded: bool = False

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from ..contract import rfc3339, spec, typeid
+from ..contract import decimal_string, rfc3339, spec, typeid
 from . import valuation
 from .data import Customer, Fixtures, ProviderState
 from .mutants import Switches
@@ -244,11 +244,14 @@ class Renderer:
             return self.provider_unreachable()
         return {code: self.balance(customer, code) for code in self.fixtures.currencies}
 
-    def balance(self, customer: Customer, currency: str) -> Response:
-        """The 200 answer for one customer in one currency."""
+    def balance(self, customer: Customer, currency: str, *, one_cent_off: bool = False) -> Response:
+        """The 200 answer for one customer in one currency (``rare-wrong-value``: a cent off)."""
         value = valuation.balance_value(
             customer, currency, self.fixtures, inverted=self.sw.wrong_conversion, places=self.places
         )
+        if one_cent_off:
+            places = decimal_string.fraction_digits(value)
+            value = format(Decimal(value) + Decimal(1).scaleb(-places), "f")
         data = [
             ("customerId", json.dumps(self._echoed_id(customer.id))),
             ("estimatedBalanceCurrencyCode", json.dumps(currency)),
@@ -257,6 +260,8 @@ class Renderer:
         updated = self._updated_at_json(valuation.latest_update(customer))
         if updated is not None:
             data.append(("updatedAt", updated))
+        if self.sw.duplicate_key:
+            data.insert(0, ("customerId", json.dumps(customer.id)))
         if self.sw.reordered_keys:
             data.reverse()
         if self.sw.wallet_breakdown:
@@ -294,6 +299,8 @@ class Renderer:
             value = format(Decimal(value), "E")
         elif self.sw.leading_zeros:
             value = "0" + value
+        elif self.sw.escaped_digits:
+            return '"' + f"\\u{ord(value[0]):04x}" + value[1:] + '"'
         return json.dumps(value)
 
     def _updated_at_json(self, moment: datetime | None) -> str | None:

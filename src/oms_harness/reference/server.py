@@ -6,6 +6,7 @@ error and ``--port 0`` has a known port; ``on_ready`` runs once uvicorn accepts 
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 from typing import Any, Literal
@@ -13,10 +14,12 @@ from typing import Any, Literal
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from ..contract import spec
 from ..errors import UsageError
 
 BACKLOG = 2048
-_BALANCE_PREFIX = b"/v0.9/customers/"
+_BALANCE_PREFIX = spec.base_path().encode() + b"/customers/"
+_INVALID_ID_BODY = json.dumps({"error": spec.exact_error_text(400)}, separators=(",", ":"))
 
 
 class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
@@ -31,7 +34,7 @@ class JsonErrorHttpToolsProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         url = getattr(self, "url", b"") or b""
         if url.startswith(_BALANCE_PREFIX):
-            body = b'{"error":"invalid customer id"}'
+            body = _INVALID_ID_BODY.encode()
         else:
             body = b'{"error":"bad request"}'
         self.transport.write(

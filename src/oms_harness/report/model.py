@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from ..contract import registry
 from ..contract.rule_names import check_name
 from ..exit_codes import ExitCode
 
@@ -81,19 +82,13 @@ class LoadLike(Protocol):
     def requests(self) -> int: ...
     @property
     def failures(self) -> Mapping[str, int]: ...
+    @property
+    def contract_violations(self) -> Mapping[str, int]: ...
 
 
-AREA_ORDER = (
-    "fuzz",
-    "currency",
-    "decimal",
-    "customer-id",
-    "error-bodies",
-    "updated-at",
-    "auth",
-    "spec-gaps",
-)
-"""Conformance areas in the order reviewers read them (brief interface 5)."""
+AREA_ORDER = ("fuzz", *registry.AREAS, "spec-gaps")
+"""Conformance areas in the order reviewers read them (brief interface 5); the rule areas
+come from the registry, as the failures are filed under them."""
 
 
 @dataclass(frozen=True)
@@ -355,7 +350,10 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
         achieved_rps=float(result.achieved_rps),
         target_rps=float(result.target_rps),
         requests=int(result.requests),
-        failures=dict(result.failures),
+        failures={
+            **result.failures,
+            **{f"[{rule}] contract violation": n for rule, n in result.contract_violations.items()},
+        },
         report_dir=result.report_dir,
         summary_path=result.summary_path,
         plot_path=result.plot_path,
