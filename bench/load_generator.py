@@ -1,32 +1,38 @@
-"""Load generator throughput: wrk vs `oms-harness load` (checks on), 1 and 2 processes.
+"""Load generator cost: CPU per checked request of wrk, stock Locust FastHttpUser and the harness.
 
-One run, one local reference server, three measurements back to back:
+The default measurement (the one bench/README.md records) is *marginal* CPU per request:
+each tool runs twice against the same local reference, for ``--short`` and ``--long``
+seconds, and the figure is (CPU of the long run - CPU of the short run) / (its extra
+requests), so start-up and shut-down cancel. CPU is the tool's whole process tree
+(``getrusage(RUSAGE_CHILDREN)``: user + system), which does not depend on how long it waited
+for a busy machine the way rates do. Rounds alternate the order of the tools, and the script
+prints medians over rounds:
 
-1. wrk (1 thread, keep-alive connections) on the funded customer's USD balance: the ceiling
-   of what one client core can push through this server;
-2. `oms-harness load --processes 1`, every response checked against the contract, at a target
-   rate well above what it can send (the result is "generator-bound" on purpose: we want the
-   achieved send rate);
-3. the same with `--processes 2`.
+* ``wrk -t1`` over ``--connections`` keep-alive connections (the floor);
+* stock Locust ``FastHttpUser``, one user per connection, each answer checked for its status
+  and its ``customerId`` field (what a typical locustfile does);
+* ``oms-harness load``, every answer checked against the whole contract, at a target rate
+  above what it can send (generator-bound by design), the in-flight cap = connections.
 
-Both send the same request (the harness's mix is narrowed to that one kind), over the same
-number of connections. It prints each rate and the ratios (harness per core vs wrk, and the
-1 -> 2 process scale-up). The machine is shared with the server, so treat one run as
-indicative; repeat with --repeat.
+All three send the funded customer's USD balance. ``--throughput`` instead runs the older
+rate comparison (wrk vs the harness with 1 and 2 processes, and the scale-up).
 
-``--cpu-only`` skips wrk and the scale-up and measures the generator's own cost instead: CPU
-microseconds per checked request (the Locust process's CPU time over the run / answers), at
-a moderate rate and at saturation. It does not depend on how busy the machine is the way
-rates do, so it is the figure to compare before and after a change to the agent.
-
-    .venv/bin/python bench/load_generator.py [--seconds 6] [--connections 32] [--repeat 1]
+    .venv/bin/python bench/load_generator.py [--rounds 5] [--short 5] [--long 13] [--rate 1000]
+    .venv/bin/python bench/load_generator.py --throughput [--seconds 6] [--repeat 3]
     .venv/bin/python bench/load_generator.py --cpu-only [--seconds 5] [--repeat 3]
+
+``--cpu-only`` measures only the harness's own figure: its Locust process's CPU over the run
+per answer (``generator.cpu_us_per_request`` in ``summary.json``), at 1000 req/s and at
+saturation.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
+import os
 import re
 import resource
 import shutil
@@ -34,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from oms_harness.local_target import local_reference
@@ -74,7 +81,8 @@ def harness_rps(
             [
                 sys.executable, "-m", "oms_harness", "load", "--profile", str(profile),
                 "--scenario", "steady", "--rate", f"{rate:.0f}", "--duration", f"{seconds}s",
-                "--users", str(users), "--processes", str(processes), "--max-rate", "1000000",
+                "--users", str(users), "--processes", str(processes),
+                "--max-rate", "1000000",
                 "--report-dir", str(reports),
             ],
             capture_output=True, text=True, timeout=seconds + 120, check=False,
@@ -131,17 +139,198 @@ def cpu_per_request(seconds: int, connections: int, repeat: int) -> None:
         print(f"median CPU per checked request, {label}: {statistics.median(values):.1f} µs")
 
 
+STOCK_LOCUSTFILE = """
+import os
+
+from locust import FastHttpUser, constant_throughput, task
+
+FUNDED = os.environ["BENCH_FUNDED"]
+HEADERS = {"Authorization": "Bearer " + os.environ["BENCH_TOKEN"]}
+PATH = f"/customers/{FUNDED}/balance?estimatedBalanceCurrencyCode=USD"
+
+
+class Stock(FastHttpUser):
+    if os.environ.get("BENCH_USER_RATE"):  # a fixed total rate: each user its share
+        wait_time = constant_throughput(float(os.environ["BENCH_USER_RATE"]))
+
+    @task
+    def balance(self):
+        with self.client.get(PATH, headers=HEADERS, name="balance", catch_response=True) as r:
+            if r.status_code != 200:
+                r.failure(f"status {r.status_code}")
+            elif r.json()["data"]["customerId"] != FUNDED:
+                r.failure("another customer")
+"""
+WRK_REQUESTS = re.compile(r"(\d+) requests in")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_wrk(target: Target, seconds: int, connections: int) -> tuple[float, int]:
+    """(CPU seconds, requests) of one wrk run."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        sys.exit("wrk is missing: apt-get update && apt-get install -y wrk")
+    script = target.directory / "auth.lua"
+    script.write_text(f'wrk.headers["Authorization"] = "Bearer {target.token}"\n')
+    before = _children_cpu()
+    out = subprocess.run(
+        [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), target.url],
+        capture_output=True, text=True, check=True, timeout=seconds + 30,
+    ).stdout  # fmt: skip
+    cpu = _children_cpu() - before
+    match = WRK_REQUESTS.search(out)
+    if not match:
+        sys.exit(f"cannot read wrk's output:\n{out}")
+    return cpu, int(match.group(1))
+
+
+def run_stock(target: Target, seconds: int, connections: int) -> tuple[float, int]:
+    """(CPU seconds, requests) of one stock FastHttpUser run (closed loop, saturated)."""
+    locustfile = target.directory / "stock_locustfile.py"
+    locustfile.write_text(STOCK_LOCUSTFILE)
+    prefix = target.directory / f"stock-{seconds}"
+    env = {**os.environ, "BENCH_FUNDED": target.funded, "BENCH_TOKEN": target.token}
+    if target.rate:
+        env["BENCH_USER_RATE"] = f"{target.rate / connections:g}"
+    before = _children_cpu()
+    subprocess.run(
+        [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless",
+         "--host", target.base_url, "-u", str(connections), "-r", str(connections * 10),
+         "-t", f"{seconds}s", "--only-summary", "--csv", str(prefix), "--stop-timeout", "2"],
+        capture_output=True, text=True, check=False, timeout=seconds + 60, env=env,
+        cwd=target.directory,
+    )  # fmt: skip
+    cpu = _children_cpu() - before
+    with Path(f"{prefix}_stats.csv").open(newline="") as handle:
+        rows = {row["Name"]: row for row in csv.DictReader(handle)}
+    failures = int(rows["Aggregated"]["Failure Count"])
+    if failures:
+        sys.exit(f"stock FastHttpUser saw {failures} failed checks")
+    return cpu, int(rows["Aggregated"]["Request Count"])
+
+
+def run_harness(target: Target, seconds: int, connections: int) -> tuple[float, int]:
+    """(CPU seconds, requests) of one `oms-harness load` run (every answer checked)."""
+    reports = Path(tempfile.mkdtemp(prefix="bench-load-", dir=target.directory))
+    before = _children_cpu()
+    subprocess.run(
+        [sys.executable, "-m", "oms_harness", "load", "--profile", str(target.profile),
+         "--scenario", "steady", "--rate", f"{target.rate or 30000:g}", "--duration", f"{seconds}s",
+         "--users", str(connections), "--max-rate", "1000000",
+         "--report-dir", str(reports)],
+        capture_output=True, text=True, timeout=seconds + 120, check=False,
+    )  # fmt: skip
+    cpu = _children_cpu() - before
+    summary = json.loads(next(reports.glob("*/summary.json")).read_text())
+    shutil.rmtree(reports, ignore_errors=True)
+    if summary["errors"]["total"]:
+        sys.exit(f"the harness saw failures: {summary['errors']['by_reason']}")
+    return cpu, int(summary["achieved"]["requests"])
+
+
+@dataclass(frozen=True)
+class Target:
+    base_url: str
+    token: str
+    funded: str
+    profile: Path
+    directory: Path
+    rate: float | None = None
+    """A fixed total rate for FastHttpUser and the harness (None: as fast as they can)."""
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/customers/{self.funded}/balance?estimatedBalanceCurrencyCode=USD"
+
+
+TOOLS = {"wrk": run_wrk, "FastHttpUser": run_stock, "harness": run_harness}
+
+
+def marginal(
+    rounds: int, short: int, long: int, connections: int, rate: float | None = None
+) -> None:
+    """Marginal CPU µs per request of each tool, alternating, medians (see the docstring)."""
+    figures: dict[str, list[float]] = {name: [] for name in TOOLS}
+    with local_reference() as reference:
+        token = reference.profile.credentials.token or ""
+        funded = reference.profile.customers["funded"]
+        directory = Path(tempfile.mkdtemp(prefix="bench-marginal-"))
+        try:
+            profile = bench_profile(reference.profile_path, funded, token, reference.base_url,
+                                    directory)  # fmt: skip
+            target = Target(reference.base_url, token, funded, profile, directory, rate)
+            names = list(TOOLS)
+            for number in range(rounds):
+                order = names[number % len(names) :] + names[: number % len(names)]
+                for name in order:
+                    cpu_short, req_short = TOOLS[name](target, short, connections)
+                    cpu_long, req_long = TOOLS[name](target, long, connections)
+                    extra = req_long - req_short
+                    micros = (cpu_long - cpu_short) / extra * 1e6 if extra > 0 else float("nan")
+                    figures[name].append(micros)
+                    print(
+                        f"round {number + 1} {name:>12}: {micros:6.1f} µs CPU per request "
+                        f"({req_short} / {req_long} requests, "
+                        f"{cpu_short:.2f} / {cpu_long:.2f} s CPU)",
+                        flush=True,
+                    )
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+    # a round whose long run answered no more than its short one (a machine busy enough to
+    # halve the rate) has no marginal figure: it is reported and left out of the medians
+    valid = {name: [v for v in values if math.isfinite(v)] for name, values in figures.items()}
+    medians = {name: statistics.median(values) for name, values in valid.items()}
+    print()
+    for name, value in medians.items():
+        values = valid[name]
+        print(
+            f"median marginal CPU per checked request, {name:>12}: {value:6.1f} µs "
+            f"({min(values):.0f}-{max(values):.0f}; {len(values)} of {rounds} rounds)"
+        )
+    ratios = [
+        h / s
+        for h, s in zip(figures["harness"], figures["FastHttpUser"], strict=True)
+        if math.isfinite(h / s)
+    ]
+    print(
+        f"harness / FastHttpUser: {medians['harness'] / medians['FastHttpUser']:.2f} "
+        f"(per round {min(ratios):.2f}-{max(ratios):.2f}; target <= 0.35)"
+    )
+    print(f"harness / wrk: {medians['harness'] / medians['wrk']:.2f} (target <= 4)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--short", type=int, default=5, help="seconds of the short run")
+    parser.add_argument("--long", type=int, default=13, help="seconds of the long run")
     parser.add_argument(
-        "--cpu-only", action="store_true", help="only the generator's CPU per request"
+        "--rate",
+        type=float,
+        help="a fixed total rate for FastHttpUser and the harness (default: saturate; wrk "
+        "always saturates); steadier than saturation on a busy machine",
+    )
+    parser.add_argument(
+        "--throughput", action="store_true", help="the older rate comparison instead"
+    )
+    parser.add_argument(
+        "--cpu-only",
+        action="store_true",
+        help="the harness's in-process CPU per request only (generator.cpu_us_per_request)",
     )
     args = parser.parse_args()
     if args.cpu_only:
         cpu_per_request(args.seconds, args.connections, args.repeat)
+        return
+    if not args.throughput:
+        marginal(args.rounds, args.short, args.long, args.connections, args.rate)
         return
     runs: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
     per_core: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}

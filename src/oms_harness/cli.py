@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Protocol, cast
 
 from ._version import __version__
+from .commands import _environment
 from .errors import HarnessError
 from .exit_codes import ExitCode
 
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in COMMANDS.items():
         sub = subparsers.add_parser(name, help=help_text, description=help_text)
         _module(name).configure(sub)
+        if name in _environment.COMMANDS:  # OMS_HARNESS_<FLAG> stands in for absent flags
+            _environment.install(sub, os.environ)
     return parser
 
 
@@ -97,6 +100,11 @@ def _sigterm_unwinds() -> Iterator[None]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        _environment.resolve(args)
+    except HarnessError as exc:
+        print(f"oms-harness {args.command}: error: {exc}", file=sys.stderr)
+        return int(exc.exit_code)
     try:
         if args.command in OWN_SIGTERM_HANDLING:
             return _module(args.command).run(args)

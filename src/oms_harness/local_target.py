@@ -20,11 +20,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .child_env import child_env
 from .errors import ProfileError, TargetUnavailableError
 from .profile import TargetProfile, load_profile
 
 LISTENING_PREFIX = "oms-harness reference listening on "
 STOP_TIMEOUT = 5.0
+CREDENTIAL_ENV = ("OMS_TOKEN", "OMS_API_KEY", "OMS_API_SECRET")
+"""The documented default credential variables: the reference inherits none of them."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def local_reference(
         with log_path.open("w", encoding="utf-8") as log:
             process = subprocess.Popen(
                 command,
+                env=child_env(credential_env=CREDENTIAL_ENV),  # a target needs no credential
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.PIPE,  # our death closes it: the child stops (no orphans)

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from .contract import decimal_string, spec, typeid
 from .contract.roles import ROLE_STATUS as ROLE_STATUS  # re-exported: lives in contract/
 from .errors import ProfileError
+from .target_url import parse_target_url
 
 ROLES = tuple(ROLE_STATUS)
 """Customer roles a profile may name; only ``funded`` is required."""
@@ -101,14 +101,14 @@ class TargetProfile:
         """Command-line ``--base-url`` and ``--token`` win over the file."""
         profile = self
         if base_url is not None:
-            profile = replace(profile, base_url=_check_base_url(base_url))
+            profile = replace(profile, base_url=_check_base_url(base_url, what="--base-url"))
         if token is not None:
             profile = replace(profile, credentials=replace(profile.credentials, token=token))
         return profile
 
     @property
     def host(self) -> str:
-        return urlsplit(self.base_url).hostname or ""
+        return parse_target_url(self.base_url).host
 
 
 def _fail(source: Path | None, message: str) -> ProfileError:
@@ -116,11 +116,12 @@ def _fail(source: Path | None, message: str) -> ProfileError:
     return ProfileError(f"{where}: {message}")
 
 
-def _check_base_url(url: str, source: Path | None = None) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise _fail(source, f"base_url {url!r} is not an http(s) URL")
-    return url.rstrip("/")
+def _check_base_url(url: str, source: Path | None = None, what: str = "base_url") -> str:
+    """The URL normalised as the HTTP client sends it (see :mod:`.target_url`)."""
+    try:
+        return parse_target_url(url, what).base_url
+    except ProfileError as exc:
+        raise (_fail(source, str(exc)) if source else exc) from None
 
 
 def _string(raw: Mapping[str, Any], key: str, source: Path | None) -> str | None:

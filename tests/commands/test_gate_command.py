@@ -16,8 +16,10 @@ from oms_harness.contract.typeid import new_customer_id
 from oms_harness.errors import TargetUnavailableError, UsageError
 from oms_harness.load.runner import LoadResult
 from oms_harness.load.slo import SloVerdict
+from oms_harness.preflight import PreflightResult
 from oms_harness.report import render
 from oms_harness.report.render import RenderOutcome
+from oms_harness.target import Target
 
 TOKEN = "tok_inline_ZXhhbXBsZS1zZWNyZXQtdG9rZW4"
 
@@ -64,19 +66,21 @@ class Runners:
         self.load_error: Exception | None = None
         self.load_kwargs: dict[str, Any] = {}
 
-    def preflight(self, profile: Any) -> str:
+    def preflight(self, base_url: str, funded: str, auth: Any, **_: Any) -> PreflightResult:
         self.calls.append("preflight")
         if self.preflight_error:
             raise self.preflight_error
-        return str(profile.credentials.token)
+        return PreflightResult(token=auth.token(), status=200)
 
-    def run_conformance(self, profile: Any, **kwargs: Any) -> Conformance:
+    def run_conformance(self, target: Target, **kwargs: Any) -> Conformance:
+        target.token()  # as the real runner does: the gate's preflight result is shared
         self.calls.append("conformance")
         assert Path(kwargs["alluredir"]).is_absolute()
         assert Path(kwargs["junitxml"]).is_absolute()
         return self.conformance
 
-    def run_load(self, profile: Any, **kwargs: Any) -> Load:
+    def run_load(self, target: Target, **kwargs: Any) -> Load:
+        target.token()
         self.calls.append(f"load:{kwargs['scenario']}")
         self.load_kwargs = kwargs
         if self.load_error:
@@ -99,7 +103,7 @@ def runners(monkeypatch: pytest.MonkeyPatch) -> Runners:
     import oms_harness.preflight as preflight_module
 
     fake = Runners()
-    monkeypatch.setattr(preflight_module, "preflight", fake.preflight)
+    monkeypatch.setattr(preflight_module, "run_preflight", fake.preflight)
     monkeypatch.setattr(conformance_runner, "run_conformance", fake.run_conformance)
     monkeypatch.setattr(load_runner, "run_load", fake.run_load)
     return fake

@@ -22,6 +22,7 @@ FAILED = {
     "reason": "Failed: [currency.echo] EUR, not USD (GET /v0.9/customers/cst_a/balance -> 200)",
     "spec_gaps": [],
     "unavailable": False,
+    "area": "currency",
 }
 GAP = {
     "nodeid": "test_spec_gaps.py::test_gap[lower]",
@@ -29,13 +30,15 @@ GAP = {
     "reason": "",
     "spec_gaps": ["usd answers 400"],
     "unavailable": False,
+    "area": "spec-gaps",
 }
 FUZZ = {
     "nodeid": "test_fuzz.py::test_fuzz_positive",
     "outcome": "failed",
-    "reason": "[schema.200] body does not match | [schemathesis.not_a_server_error] 500",
+    "reason": "[response.schema] body does not match | [schemathesis.not_a_server_error] 500",
     "spec_gaps": [],
     "unavailable": False,
+    "area": "response",
 }
 RECORDS = {r["nodeid"]: r for r in (FAILED, GAP, FUZZ)}
 REPRO = "oms-harness conformance --seed 7 --max-examples 50 --only fuzz"
@@ -107,7 +110,7 @@ def test_allure_results_finished(tmp_path: Path) -> None:
     assert two["statusDetails"]["message"] == "Spec gap: usd answers 400"
 
     three = _read(fuzz)  # schemathesis adds "[GET /x]" to the Allure name
-    assert three["statusDetails"]["message"].startswith("[schema.200] ")
+    assert three["statusDetails"]["message"].startswith("[response.schema] ")
     assert three["statusDetails"]["trace"].startswith(f"Reproduce: {REPRO}\n")
     assert '"Authorization: Bearer $OMS_TOKEN"' in three["statusDetails"]["trace"]
 
@@ -131,22 +134,41 @@ def test_junit_finished(tmp_path: Path) -> None:
     path = tmp_path / "junit.xml"
     path.write_text(JUNIT, encoding="utf-8")
     finish_junit(path, RECORDS, "OMS_TOKEN", REPRO)
-    suite = next(ET.parse(path).getroot().iter("testsuite"))
-    cases = {c.get("name"): c for c in suite.iter("testcase")}
-    failure = cases["test_x[USD]"].find("failure")
+    root = ET.parse(path).getroot()
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    failure = cases["test_currency.py::test_x[USD]"].find("failure")
     assert failure is not None
     assert failure.get("message", "").startswith("[currency.echo] EUR, not USD")
     assert failure.get("type") == "currency.echo"
-    skipped = cases["test_gap[lower]"].find("skipped")
+    skipped = cases["test_spec_gaps.py::test_gap[lower]"].find("skipped")
     assert skipped is not None
     assert skipped.get("type") == "spec-gap"
     assert skipped.get("message") == "Spec gap: usd answers 400"
-    assert suite.get("skipped") == "1"
-    fuzz = cases["test_fuzz_positive"].find("failure")
+    fuzz = cases["test_fuzz.py::test_fuzz_positive"].find("failure")
     assert fuzz is not None
     assert "Traceback" not in fuzz.get("message", "")
     assert (fuzz.text or "").startswith(f"Reproduce: {REPRO}\n")
     assert "$OMS_TOKEN" in (fuzz.text or "")
+
+
+def test_junit_cases_are_grouped_by_the_area_their_verdict_counts_in(tmp_path: Path) -> None:
+    path = tmp_path / "junit.xml"
+    path.write_text(JUNIT, encoding="utf-8")
+    finish_junit(path, RECORDS, "OMS_TOKEN", REPRO)
+    root = ET.parse(path).getroot()
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    # reading order of the areas; the fuzz failure counts in the area of its rule
+    assert list(suites) == ["currency", "response", "spec-gaps"]
+    for name, suite in suites.items():
+        assert {c.get("classname") for c in suite.iter("testcase")} == {name}
+        assert suite.get("tests") == "1"
+    assert suites["currency"].get("failures") == "1"
+    assert suites["response"].get("failures") == "1"
+    assert suites["spec-gaps"].get("skipped") == "1"
+    gap = suites["spec-gaps"].find("properties/property")
+    assert gap is not None
+    assert (gap.get("name"), gap.get("value")) == ("spec_gap", "usd answers 400")
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("3", "2", "1")
 
 
 def test_without_records_the_files_stay_as_pytest_wrote_them(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ anything either.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import subprocess
@@ -102,3 +103,40 @@ def test_gate_writes_no_secret_anywhere(tmp_path: Path) -> None:
     for stream in (result.stdout, result.stderr):
         assert DEV_API_SECRET not in stream
         assert JWT.search(stream.encode()) is None
+
+
+@pytest.mark.parametrize("where", ["flag", "profile"])
+def test_a_password_in_the_url_is_refused_and_never_written(tmp_path: Path, where: str) -> None:
+    """``user:p%40ss@host``: refused up front (httpx would send it as Basic auth, and Locust's
+    ``--host`` would show it in ``ps``); nothing the run wrote or printed carries it."""
+    password = "p%40ssw0rd-in-url"
+    basic = base64.b64encode(b"user:p@ssw0rd-in-url").decode()  # what httpx would have sent
+    forms = [password, "p@ssw0rd-in-url", basic]
+    with local_reference(workdir=tmp_path / "ref") as target:
+        url = target.base_url.replace("http://", f"http://user:{password}@")
+        profile = tmp_path / "p.toml"
+        text = target.profile_path.read_text(encoding="utf-8")
+        if where == "profile":
+            text = text.replace(f'base_url = "{target.base_url}"', f'base_url = "{url}"')
+            assert password in text
+        profile.write_text(text, encoding="utf-8")
+        argv = ["gate", "--profile", str(profile), "--report-dir", str(tmp_path / "reports")]
+        if where == "flag":
+            argv += ["--base-url", url]
+        result = subprocess.run(
+            [sys.executable, "-m", "oms_harness", *argv, "--max-examples", "5"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    assert result.returncode == 2, result.stderr
+    assert "userinfo" in result.stderr
+    output = result.stdout + result.stderr
+    written = [p for p in (tmp_path / "reports").rglob("*") if p.is_file()]
+    for form in forms:
+        assert form not in output
+        for path in written:
+            assert form.encode() not in path.read_bytes(), path

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from oms_harness.contract.rule_names import check_name
+from oms_harness.contract.registry import check_name
 from oms_harness.local_target import local_reference
 from oms_harness.report.embedded import embedded_files
 
@@ -158,9 +158,27 @@ def test_counts_agree_on_a_mutant_with_an_slo_breach(tmp_path: Path) -> None:
     assert counts["failed"] > 1
     verdict = json.loads((reports / "verdict.json").read_text(encoding="utf-8"))
     rules = {entry["rule"]: entry["count"] for entry in verdict["failed_rules"]}
-    assert "balance-value.type" in rules
-    assert "slo.error_rate" in rules
+    assert "decimal.wire-string" in rules
+    assert "slo.contract_violations" in rules  # issue 8: apart from error_rate
     assert sum(rules.values()) == counts["failed"]
+    # the load run's contract violations, by rule, in summary.json, summary.md and verdict.json
+    load_summary = json.loads(
+        next((reports / "load").glob("*/summary.json")).read_text(encoding="utf-8")
+    )
+    by_rule = load_summary["contract_violations"]["by_rule"]
+    assert by_rule.get("decimal.wire-string", 0) > 0, load_summary["contract_violations"]
+    assert verdict["load"]["contract_violations"]["by_rule"] == by_rule
+    assert verdict["load"]["contract_violations"]["count"] == sum(by_rule.values())
+    summary_md = (reports / "summary.md").read_text(encoding="utf-8")
+    assert f"`decimal.wire-string`: {by_rule['decimal.wire-string']}" in summary_md
+    assert "decimal.wire-string x" in result.stdout  # the CLI names the rule beside the SLO
+    # JUnit: one suite per area, with the same counts as the verdict's areas
+    areas = {a["area"]: a for a in verdict["areas"]}
+    for suite in ET.parse(reports / "junit.xml").getroot().iter("testsuite"):
+        name = suite.get("name", "")
+        if name in areas and name != "load":
+            assert int(suite.get("failures", "0")) == areas[name]["failed"], name
+            assert int(suite.get("tests", "0")) == areas[name]["total"], name
     # every failure message starts with its rule id, in JUnit as in Allure
     for case in ET.parse(reports / "junit.xml").getroot().iter("testcase"):
         failure = case.find("failure")
@@ -191,6 +209,6 @@ def test_conformance_junit_only_when_asked(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
     assert sorted(p.name for p in reports.glob("*.xml")) == ["junit.xml"]
-    suites = ET.parse(kept).getroot()
-    assert next(suites.iter("testsuite")).get("name") == "conformance"
+    suites = [s.get("name") for s in ET.parse(kept).getroot().iter("testsuite")]
+    assert suites[:2] == ["fuzz", "currency"], suites  # one suite per area, in reading order
     _assert_agree(_all_counts(reports, result.stdout))

@@ -18,6 +18,7 @@ from oms_harness.errors import ProfileError, TargetUnavailableError, UsageError
 from oms_harness.load import auth
 from oms_harness.local_target import LocalTarget, local_reference
 from oms_harness.profile import Credentials, TargetProfile
+from oms_harness.target import resolve_target
 
 DEV_KEY = "sk_sdbx_local_dev_key"
 DEV_SECRET = "sk_sdbx_local_dev_secret"  # the local reference's documented dev secret
@@ -52,14 +53,14 @@ def test_client_credentials_travel_by_value_and_a_static_token_needs_none() -> N
     creds = Credentials(api_key_env="MY_KEY", api_secret_env="MY_SECRET")
     profile = TargetProfile(base_url="http://127.0.0.1:9/v0.9", credentials=creds)
     environ = {"MY_KEY": "k-123456789", "MY_SECRET": "s-123456789"}
-    assert auth.client_credentials_env(profile, environ) == {
+    assert auth.client_credentials_env(resolve_target(profile, environ=environ)) == {
         auth.KEY_ENV: "k-123456789",
         auth.SECRET_ENV: "s-123456789",
     }
     static = TargetProfile(base_url=profile.base_url, credentials=Credentials(token="t-1234567"))
-    assert auth.client_credentials_env(static, environ) == {}
+    assert auth.client_credentials_env(resolve_target(static, environ=environ)) == {}
     with pytest.raises(ProfileError, match="MY_SECRET"):
-        auth.client_credentials_env(profile, {"MY_KEY": "k-123456789"})
+        resolve_target(profile, environ={"MY_KEY": "k-123456789"})
 
 
 def test_a_static_jwt_must_outlive_the_run() -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from oms_harness.load.names import parse_progress
 from oms_harness.local_target import LocalTarget, local_reference
 from oms_harness.profile import Credentials, render_profile
 
@@ -225,7 +226,7 @@ def test_an_in_flight_cap_too_small_makes_the_result_invalid(tmp_path: Path) -> 
     summary = summary_of(reports)
     assert summary["verdict"] == "generator-bound"
     assert summary["generator"]["bound"]
-    assert "raise --users" in " ".join(summary["generator"]["invalid_reasons"])
+    assert "raise --max-in-flight" in " ".join(summary["generator"]["invalid_reasons"])
     assert "RESULT INVALID" in result.stdout
 
 
@@ -300,8 +301,15 @@ DEV_KEY = "sk_sdbx_local_dev_key"
 DEV_SECRET = "sk_sdbx_local_dev_secret"  # the local reference's documented dev secret
 
 
-def _log_says(reports: Path, text: str) -> bool:
-    return any(text in log.read_text(errors="replace") for log in reports.glob("*/locust.log"))
+def _sent_so_far(reports: Path) -> int:
+    """Requests sent according to the latest progress record in the run's Locust log."""
+    sent = 0
+    for log in reports.glob("*/locust.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            record = parse_progress(line)
+            if record is not None:
+                sent = int(record.get("sent", 0))
+    return sent
 
 
 def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Path) -> None:
@@ -326,12 +334,11 @@ def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Pa
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 60
-            # the log file exists before Locust has even started (seconds on a busy machine):
-            # wait for its users, i.e. for the token exchange with the first server
-            while not _log_says(reports, "All users spawned") and time.monotonic() < deadline:
+            # the run is under way with the first server's token: the first progress record
+            # (after 5 s) has requests in it; a bounded wait, however slow Locust starts
+            deadline = time.monotonic() + 120
+            while not _sent_so_far(reports) and time.monotonic() < deadline:
                 time.sleep(0.2)
-            time.sleep(3.0)  # the run is under way with the first server's token
         except BaseException:
             run.kill()
             raise

@@ -40,7 +40,7 @@ def test_sends_stretched_past_the_window_mark_the_run_generator_bound() -> None:
     health = assess({"local": _process(cpu=[50.0, 50.0], span=12.0, late=40)}, window_s=9.0)
     assert health.bound
     assert "25% short" in health.reasons[0]
-    assert "raise --users" in health.reasons[0]
+    assert "raise --max-in-flight" in health.reasons[0]
 
 
 def test_a_stall_at_the_end_stays_within_tolerance() -> None:

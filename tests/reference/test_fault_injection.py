@@ -21,13 +21,14 @@ from oms_harness.reference.faults import (
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("250ms", 0.25), ("1s", 1.0), ("0.5s", 0.5), (".5s", 0.5), ("0ms", 0)]
+    ("text", "seconds"),
+    [("250ms", 0.25), ("1s", 1.0), ("0.5s", 0.5), (".5s", 0.5), ("0ms", 0), ("1m30s", 90.0)],
 )
 def test_durations(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("text", ["", "1", "1m", "-1s", "1 s", "abc", "1e3ms", "nanms"])
+@pytest.mark.parametrize("text", ["", "-1s", "1 s", "abc", "1e3ms", "nanms", "1s1m"])
 def test_bad_durations(text: str) -> None:
     with pytest.raises(UsageError):
         parse_duration(text)

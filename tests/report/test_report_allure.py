@@ -201,14 +201,21 @@ def test_slo_identity_does_not_depend_on_the_measured_value(tmp_path: Path, fake
     assert identities(first) == identities(second)
 
 
-def test_failures_by_cause_groups_by_rule() -> None:
+def test_failures_by_cause_keeps_contract_violations_apart_by_rule() -> None:
     text = failures_by_cause(
-        {"[schema.200] value 1 wrong": 3, "[schema.200] value 2 wrong": 2, "timeout": 1}
+        {"timeout": 1, "HTTP 503 undocumented": 2},
+        {"response.schema": 5, "decimal.grammar": 1},
+        {"[response.schema] value 1 wrong": 3, "[response.schema] value 2 wrong": 2},
     )
     lines = text.splitlines()
-    assert lines[0].startswith("6 failed requests")
-    assert lines[2].split() == ["5", "[schema.200]"]
-    assert "[unnamed]" in text
+    assert lines[0].startswith("6 answers broke a contract rule")
+    assert lines[2].split() == ["5", "[response.schema]"]
+    assert lines[3].split()[0] == "3"
+    assert lines[5].split() == ["1", "[decimal.grammar]"]
+    errors = lines.index(next(ln for ln in lines if "failed requests" in ln))
+    assert lines[errors].startswith("3 failed requests (error_rate")
+    assert lines[errors + 2].split() == ["2", "HTTP", "503", "undocumented"]
+    assert failures_by_cause({}) == "no failed requests, no contract violation\n"
 
 
 def test_percentile_table_marks_what_the_samples_cannot_resolve() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,28 @@ def test_rendering_again_adds_no_trend_point(
     assert main(["report", "--report-dir", str(tmp_path)]) == 0
     assert main(["report", "--report-dir", str(tmp_path)]) == 0
     assert history.read_text(encoding="utf-8") == first
+
+
+def test_ctrl_c_stops_serving_with_exit_130(tmp_path: Path) -> None:
+    site = tmp_path / "allure-report" / "site"
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("<html></html>", encoding="utf-8")
+    command = [sys.executable, "-m", "oms_harness", "report", "--report-dir", str(tmp_path)]
+    server = subprocess.Popen(
+        [*command, "--serve", "--no-render", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        assert server.stdout.readline().startswith("serving the report on http://127.0.0.1:")
+        server.send_signal(signal.SIGINT)
+        _, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip() == "oms-harness report: interrupted"

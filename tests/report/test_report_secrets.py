@@ -21,7 +21,9 @@ def test_profile_secrets_collects_every_source() -> None:
         customers={},
     )
     secrets = profile_secrets(profile, {"K": "key_abcdefgh", "S": SECRET, "OMS_TOKEN": "envtok123"})
-    assert secrets.values == {TOKEN, "key_abcdefgh", SECRET, "envtok123"}
+    # each value with its encoded forms (URL, base64), and the key:secret pair as Basic carries it
+    assert {TOKEN, "key_abcdefgh", SECRET, "envtok123"} <= secrets.values
+    assert base64.b64encode(f"key_abcdefgh:{SECRET}".encode()).decode() in secrets.values
     assert TOKEN not in repr(secrets)
 
 

@@ -39,14 +39,18 @@ def test_failing_summary_names_the_check_and_the_breach(fake: Any) -> None:
 
 def test_summary_groups_failures_by_rule(fake: Any) -> None:
     verdict = fake.verdict(failing=True)
-    failures = (("t::a", "[schema.200] x"), ("t::b", "[rule.b] y"), ("t::c", "[schema.200] z"))
+    failures = (
+        ("t::a", "[response.schema] x"),
+        ("t::b", "[currency.echo] y"),
+        ("t::c", "[response.schema] z"),
+    )
     verdict = replace(verdict, conformance=replace(verdict.conformance, failures=failures))
     lines = render_summary(verdict, environ={}).splitlines()
-    start = lines.index("- **`schema.200`** (2)")
+    start = lines.index("- **`response.schema`** (2)")
     assert lines[start + 1 : start + 4] == [
-        "  - `t::a`: [schema.200] x",
-        "  - `t::c`: [schema.200] z",
-        "- **`rule.b`** (1)",
+        "  - `t::a`: [response.schema] x",
+        "  - `t::c`: [response.schema] z",
+        "- **`currency.echo`** (1)",
     ]
 
 
@@ -146,3 +150,16 @@ def test_unwritable_step_summary_is_one_warning_not_a_failure(
     assert len(err) == 1
     assert err[0].startswith("oms-harness: warning: cannot append the summary")
     assert "No such file or directory" in err[0]
+
+
+def test_summary_names_the_load_contract_violations_by_rule(fake: Any) -> None:
+    load = fake.load(violations={"decimal.wire-string": 7, "balance.expected": 2})
+    text = render_summary(replace(fake.verdict(), load=load, exit_code=1), environ={})
+    assert (
+        "Contract violations under load (9) by rule: `decimal.wire-string`: 7, "
+        "`balance.expected`: 2"
+    ) in text
+    assert (
+        "contract_violations: measured 9 violations, limit 0 violations (decimal.wire-string x7"
+        in text
+    )

@@ -43,6 +43,7 @@ def test_failing_gate(fake: Any) -> None:
         "unit": "ms",
         "bound": "max",
         "status": "failed",
+        "detail": "",
     }
     min_rps = next(slo for slo in document["slos"] if slo["name"] == "min_rps")
     assert min_rps["bound"] == "min"
@@ -69,3 +70,18 @@ def test_written_redacted_and_valid(tmp_path: Path, fake: Any) -> None:
     text = path.read_text(encoding="utf-8")
     assert TOKEN not in text
     assert json.loads(text)["problem"] == 'token "[redacted]" was rejected'
+
+
+def test_load_contract_violations_by_rule(fake: Any) -> None:
+    load = fake.load(violations={"decimal.wire-string": 7, "balance.expected": 2})
+    document = verdict_document(replace(fake.verdict(), load=load, exit_code=1))
+    assert document["load"]["contract_violations"] == {
+        "count": 9,
+        "by_rule": {"decimal.wire-string": 7, "balance.expected": 2},
+    }
+    assert document["load"]["failures_by_reason"] == {}  # errors are their own figure
+    slo = next(s for s in document["slos"] if s["name"] == "contract_violations")
+    assert slo["status"] == "failed"
+    assert slo["detail"] == "decimal.wire-string x7, balance.expected x2"
+    rules = {entry["rule"] for entry in document["failed_rules"]}
+    assert "slo.contract_violations" in rules

@@ -7,6 +7,9 @@ import math
 from collections.abc import Callable
 from pathlib import Path
 
+from ..durations import parse_duration
+from ..errors import UsageError
+
 
 def _number(
     kind: Callable[[str], float], lowest: float, inclusive: bool, what: str
@@ -57,6 +60,14 @@ def fraction(text: str) -> float:
     return value
 
 
+def duration(text: str) -> float:
+    """A positive duration in seconds: ``90``, ``1m30s``, ``250ms`` (the one grammar)."""
+    try:
+        return parse_duration(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     """``--profile`` / ``--base-url`` / ``--token``: the same three flags on every command."""
     target = parser.add_argument_group("target (default: start the embedded local reference)")
@@ -64,6 +75,13 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--base-url", metavar="URL", help="override the profile's base_url")
     target.add_argument(
         "--token", metavar="T", help="bearer token (overrides the profile; prefer token_env)"
+    )
+    target.add_argument(
+        "--preflight-timeout",
+        type=positive_float,
+        metavar="SECONDS",
+        help="wall-clock limit of the preflight, token exchange included (default 10; "
+        "or OMS_HARNESS_PREFLIGHT_TIMEOUT); reaching it exits 3",
     )
 
 

@@ -15,8 +15,10 @@ from ..conformance.runner import ONLY_CHOICES
 from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..errors import UsageError
 from ..local_target import local_reference
+from ..outputs import check_outputs
 from ..profile import resolve_profile
-from ._arguments import add_fuzz_arguments, add_target_arguments, positive_float
+from ..target import output, resolve_target
+from ._arguments import add_fuzz_arguments, add_target_arguments, duration
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -26,9 +28,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junitxml", type=Path, metavar="FILE", help="write a JUnit XML report")
     parser.add_argument("--alluredir", type=Path, metavar="DIR", help="write Allure results")
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress lines and no pytest output while it runs (the summary still prints)",
+    )
+    parser.add_argument(
         "--timeout",
-        type=positive_float,
-        metavar="SECONDS",
+        type=duration,
+        metavar="DURATION",
         help="time limit of the suites (default: 600 s + 3 s per fuzz example; "
         "or OMS_HARNESS_CONFORMANCE_TIMEOUT); reaching it exits 3",
     )
@@ -43,11 +50,21 @@ def run(args: argparse.Namespace) -> int:
         "junitxml": args.junitxml,
         "alluredir": args.alluredir,
         "timeout": args.timeout,
+        "quiet": args.quiet,
     }
+    outputs = [
+        *output(args.junitxml, "--junitxml", directory=False),
+        *output(args.alluredir, "--alluredir", directory=True),
+    ]
     if profile is None:
         if args.token is not None:
             raise UsageError("--token needs --profile (the local reference issues its own)")
+        check_outputs(outputs)
         print("conformance: no target given, starting the local reference")
         with local_reference() as reference:
-            return runner.run_conformance(reference.profile, **options).exit_code
-    return runner.run_conformance(profile, **options).exit_code
+            target = resolve_target(
+                reference.profile, outputs=outputs, preflight_timeout=args.preflight_timeout
+            )
+            return runner.run_conformance(target, **options).exit_code
+    target = resolve_target(profile, outputs=outputs, preflight_timeout=args.preflight_timeout)
+    return runner.run_conformance(target, **options).exit_code

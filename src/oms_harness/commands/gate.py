@@ -24,7 +24,7 @@ from ..conformance.target import DEFAULT_MAX_EXAMPLES
 from ..contract.spec import spec_version
 from ..errors import HarnessError, TargetUnavailableError, UsageError
 from ..exit_codes import ExitCode
-from ..profile import TargetProfile, resolve_profile
+from ..profile import resolve_profile
 from ..redaction import FileState, snapshot, written_since
 from ..report import allure
 from ..report.allure_load import write_load_results, write_skipped_load_result
@@ -39,10 +39,11 @@ from ..report.model import (
     public_url,
 )
 from ..report.render import RenderError, render_report
-from ..report.secrets import Secrets, embedded_leaks, profile_secrets, sweep
+from ..report.secrets import Secrets, embedded_leaks, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
 from ..report.verdict_json import VERDICT_FILE, write_verdict
+from ..target import Target, output, resolve_target
 from ._arguments import add_fuzz_arguments, add_target_arguments
 
 DEFAULT_REPORT_DIR = Path("reports")
@@ -108,22 +109,29 @@ def run(args: argparse.Namespace) -> int:
     profile = resolve_profile(args.profile, args.base_url, args.token)
     if profile is None and args.token is not None:
         raise UsageError("--token needs --profile: the embedded reference issues its own token")
-    if profile is not None and not args.skip_load:
-        # before any request: refusing production at the load phase would waste the whole run
-        from ..load.safety import check_target
-
-        check_target(profile.base_url, allow_production=args.allow_production)
+    outputs = [
+        *output(args.report_dir, "--report-dir", directory=True),
+        *output(args.conformance_junit, "--conformance-junit", directory=False),
+    ]
+    # before any request: refusing production at the load phase would waste the whole run
+    guard = None if args.skip_load else bool(args.allow_production)
+    deadline = args.preflight_timeout
+    target = (
+        resolve_target(profile, allow_production=guard, outputs=outputs, preflight_timeout=deadline)
+        if profile
+        else None
+    )
     report_dir = prepare_report_dir(args.report_dir)
     before = snapshot(report_dir)
     progress = _Progress()
     with ExitStack() as stack:
-        if profile is None:
+        if target is None:
             from ..local_target import local_reference
 
             progress("target", "starting the embedded local reference")
-            target = stack.enter_context(local_reference())
-            profile = target.profile
-        return _Gate(args, profile, progress, report_dir, before).run()
+            reference = stack.enter_context(local_reference())
+            target = resolve_target(reference.profile, outputs=outputs, preflight_timeout=deadline)
+        return _Gate(args, target, progress, report_dir, before).run()
 
 
 def prepare_report_dir(path: Path) -> Path:
@@ -146,20 +154,20 @@ class _Gate:
     def __init__(
         self,
         args: argparse.Namespace,
-        profile: TargetProfile,
+        resolved: Target,
         progress: _Progress,
         report_dir: Path,
         before: dict[Path, FileState],
     ) -> None:
         self.args = args
-        self.profile = profile
+        self.resolved = resolved
+        self.profile = resolved.profile
         self.progress = progress
         self.report_dir = report_dir
         self.before = before
         """Files in the report directory before the run: the final sweep leaves them alone."""
         self.results_dir = self.report_dir / "allure-results"
-        self.secrets: Secrets = profile_secrets(profile)
-        self.target = public_url(profile.base_url)
+        self.target = public_url(resolved.base_url)
         self.phase = "preflight"
         self.token: str | None = None
 
@@ -209,12 +217,14 @@ class _Gate:
             )
         return self._finish(verdict, conformance_junit)
 
-    def _preflight(self) -> None:
-        from ..preflight import preflight
+    @property
+    def secrets(self) -> Secrets:
+        """The run's secrets as they stand (a token minted since is included)."""
+        return Secrets(self.resolved.secrets.values())
 
+    def _preflight(self) -> None:
         self.progress("preflight", "checking the target answers and accepts the credentials")
-        self.token = preflight(self.profile)
-        self.secrets = self.secrets.with_value(self.token)
+        self.token = self.resolved.token()  # once: the conformance and load phases share it
 
     def _conformance(self, junit: Path) -> ConformanceFacts:
         from ..conformance.runner import run_conformance
@@ -226,7 +236,7 @@ class _Gate:
             f"semantic suites + fuzz ({self.args.max_examples} examples, seed {seed})",
         )
         result = run_conformance(
-            self.profile,
+            self.resolved,
             max_examples=self.args.max_examples,
             seed=self.args.seed,
             junitxml=junit,
@@ -253,12 +263,12 @@ class _Gate:
         scenario = self.args.load_scenario
         self.progress("load", f"scenario {scenario}")
         result = run_load(
-            self.profile,
+            self.resolved,
             scenario=scenario,
             output_root=self.report_dir / "load",
             echo=not self.args.quiet,
             # Client credentials: let the load run exchange (and refresh) its own tokens.
-            token=None if self.profile.credentials.uses_client_credentials else self.token,
+            token=None if self.resolved.auth.exchanges else self.token,
             allow_production=self.args.allow_production,
         )
         facts = from_load(result, scenario)
@@ -272,6 +282,10 @@ class _Gate:
             + (" (generator-bound)" if facts.generator_bound else "")
             + f" (exit {facts.exit_code})",
         )
+        if result.unavailable_reason:
+            self.progress(
+                "load", f"target unavailable: {self.secrets.scrub(result.unavailable_reason)}"
+            )
         write_load_results(self.results_dir, facts, self.secrets)
         return facts
 

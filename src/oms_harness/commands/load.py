@@ -10,17 +10,20 @@ import argparse
 import json
 from pathlib import Path
 
+from .._resources import load_dir
 from ..errors import UsageError
-from ..load import runner, safety, slo
+from ..load import kubernetes, runner, safety, slo
+from ..load.names import TRANSPORTS
+from ..load.plan import build_plan, container_plan, profile_durations
 from ..load.runner import (
     Distribution,
-    container_settings,
     judge_results,
-    plan_run,
     run_worker,
 )
 from ..load.schedule import SCENARIOS
+from ..outputs import check_outputs
 from ..profile import resolve_profile
+from ..target import output, resolve_target
 from ._arguments import (
     add_target_arguments,
     fraction,
@@ -48,17 +51,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
         ),
     )
     run.add_argument("--rate", type=positive_float, metavar="RPS", help="(peak) arrival rate")
-    run.add_argument("--duration", metavar="30s", help="run length: 30s, 2m, 250ms")
+    run.add_argument("--duration", metavar="30s", help="run length: 30s, 1m30s, 2m, 250ms")
     run.add_argument(
         "--ramp-up",
         metavar="5s",
         help="climb from 0 to the rate first (the open model's spawn rate; default: none)",
     )
     run.add_argument(
+        "--max-in-flight",
         "--users",
+        dest="users",
         type=positive_int,
         metavar="N",
-        help="max requests in flight (default: 2 s of arrivals at the peak rate, at least 32)",
+        help="cap on requests in flight over all processes (default: 2 s of arrivals at the "
+        "peak rate, at least 32). --users is the older name of the same cap: it is NOT "
+        "Locust's number of users (the open model sends at the scheduled rate however many "
+        "answers are pending, and this only bounds how many may be pending)",
     )
     run.add_argument(
         "--processes", type=positive_int, default=1, metavar="N", help="generator processes"
@@ -70,6 +78,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"cap on --processes (default {safety.PROCESSES_PER_CORE} per CPU core)",
     )
     run.add_argument("--report-dir", type=Path, default=Path("reports/load"), metavar="DIR")
+    run.add_argument(
+        "--quiet", action="store_true", help="no progress line every 5 s (the verdict still prints)"
+    )
+    run.add_argument(
+        "--transport",
+        choices=TRANSPORTS,
+        default="auto",
+        help="auto: the fast request path when its start-up self-check passes, else Locust's "
+        "public FastHttpSession with a warning; fasthttp: the public path on purpose",
+    )
     run.add_argument("--max-rate", type=positive_float, default=safety.MAX_RATE_RPS)
     run.add_argument("--max-duration", metavar="1h", help=f"cap ({safety.MAX_DURATION_S:g}s)")
     slos = parser.add_argument_group("SLOs (override the profile's [slo] table)")
@@ -103,6 +121,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="print the plan JSON and master args for Locust containers (Kubernetes) and exit",
     )
     dist.add_argument(
+        "--print-kubernetes",
+        action="store_true",
+        help="print the Locust operator's LocustTest manifest for this plan and exit "
+        "(load/k8s/locusttest.yaml is one; the token is substituted at apply time)",
+    )
+    dist.add_argument(
         "--judge",
         type=Path,
         metavar="FILE",
@@ -124,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         "contract_violations": args.slo_contract_violations,
     }
     if args.judge is not None:
+        check_outputs(output(args.report_dir, "--report-dir", directory=True))
         judged_profile = resolve_profile(args.profile, args.base_url, args.token)
         return judge_results(
             args.judge,
@@ -132,20 +157,26 @@ def run(args: argparse.Namespace) -> int:
             output_root=args.report_dir,
             base_url=judged_profile.base_url if judged_profile else "",
         ).exit_code
-    duration = safety.parse_duration(args.duration) if args.duration else None
-    ramp_up = safety.parse_duration(args.ramp_up) if args.ramp_up else 0.0
+    duration = safety.parse_duration(args.duration, "--duration") if args.duration else None
+    ramp_up = safety.parse_duration(args.ramp_up, "--ramp-up") if args.ramp_up else 0.0
     limits = safety.Limits(
         max_rate=args.max_rate,
-        max_duration=safety.parse_duration(args.max_duration)
+        max_duration=safety.parse_duration(args.max_duration, "--max-duration")
         if args.max_duration
         else safety.MAX_DURATION_S,
         max_processes=args.max_processes or safety.default_max_processes(),
     )
     profile = resolve_profile(args.profile, args.base_url, args.token)
-    if args.print_container_settings:
+    outputs = output(args.report_dir, "--report-dir", directory=True)
+    if profile is not None:  # the profile's [load] durations, unless the flags say otherwise
+        defaults = profile_durations(profile.load)
+        duration = duration if duration is not None else defaults.get("duration")
+        ramp_up = ramp_up if args.ramp_up else defaults.get("ramp_up", 0.0)
+    if args.print_container_settings or args.print_kubernetes:
+        flag = "--print-kubernetes" if args.print_kubernetes else "--print-container-settings"
         if profile is None:
-            raise UsageError("--print-container-settings needs --profile")
-        settings = container_settings(
+            raise UsageError(f"{flag} needs --profile")
+        plan = container_plan(
             profile,
             scenario=args.scenario,
             rate=args.rate,
@@ -156,14 +187,21 @@ def run(args: argparse.Namespace) -> int:
             limits=limits,
             ramp_up=ramp_up,
         )
-        print(json.dumps(settings, indent=2))
+        if args.print_kubernetes:
+            print(kubernetes.render(plan, load_dir() / "locustfile.py"), end="")
+        else:
+            print(json.dumps(plan.container_settings(), indent=2))
         return 0
     if args.worker:
         if profile is None:
             raise UsageError("--worker needs --profile (the customers and the token)")
-        safety.check_target(profile.base_url, allow_production=args.allow_production)
         return run_worker(
-            profile,
+            resolve_target(
+                profile,
+                allow_production=args.allow_production,
+                outputs=outputs,
+                preflight_timeout=args.preflight_timeout,
+            ),
             master_host=args.master_host,
             master_port=args.master_port,
             processes=args.processes,
@@ -192,8 +230,10 @@ def run(args: argparse.Namespace) -> int:
         "limits": limits,
         "distribution": distribution,
         "ramp_up": ramp_up,
+        "quiet": args.quiet,
+        "transport": args.transport,
     }
-    plan_run(
+    build_plan(  # validates the whole run before any start
         profile.base_url if profile is not None else "http://127.0.0.1/",
         scenario=args.scenario,
         rate=args.rate,
@@ -207,9 +247,17 @@ def run(args: argparse.Namespace) -> int:
     )
     slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
     if profile is not None:
-        return runner.run_load(profile, **options).exit_code
+        target = resolve_target(
+            profile,
+            allow_production=args.allow_production,
+            outputs=outputs,
+            preflight_timeout=args.preflight_timeout,
+        )
+        return runner.run_load(target, **options).exit_code
     from ..local_target import local_reference
 
+    check_outputs(outputs)
     print("load: no target given, starting the local reference", flush=True)
-    with local_reference() as target:
-        return runner.run_load(target.profile, **options).exit_code
+    with local_reference() as reference:
+        target = resolve_target(reference.profile, preflight_timeout=args.preflight_timeout)
+        return runner.run_load(target, **options).exit_code

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from ..errors import UsageError
@@ -68,13 +70,18 @@ def _serve(site: Path, port: int) -> int:
         server = http.server.ThreadingHTTPServer((LOOPBACK, port), handler)
     except OSError as exc:
         raise UsageError(f"cannot listen on {LOOPBACK}:{port}: {exc.strerror}") from None
+    # Ctrl-C must stop the server even when this process started with SIGINT ignored
+    # (a background job of a non-interactive shell)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     with server:
         bound = server.server_address[1]
         print(f"serving the report on http://{LOOPBACK}:{bound}/ (Ctrl-C stops)", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
+            print("oms-harness report: interrupted", file=sys.stderr)
+            return int(ExitCode.INTERRUPTED)  # the README's promise for Ctrl-C
     return int(ExitCode.OK)
 
 

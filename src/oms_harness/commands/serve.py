@@ -19,6 +19,7 @@ from ..reference.data import load_fixtures
 from ..reference.describe import describe, write_profile
 from ..reference.faults import FaultConfig, Faults, parse_duration, parse_latency, parse_rate
 from ..reference.responses import decimal_places
+from ._arguments import positive_float
 
 LISTENING = "oms-harness reference listening on {base_url}"
 
@@ -42,6 +43,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--stop-on-stdin-eof",
         action="store_true",
         help="stop when standard input closes (a supervisor's death then stops the server)",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=positive_float,
+        default=server.HEADER_TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"seconds for a request's headers to arrive, else 408 ({server.HEADER_TIMEOUT_S:g})",
     )
     faults = parser.add_argument_group("fault injection (all off by default)")
     faults.add_argument(
@@ -110,22 +118,27 @@ def run(args: argparse.Namespace) -> int:
         print(LISTENING.format(base_url=base_url), flush=True)
 
     if args.stop_on_stdin_eof:
-        _stop_when_stdin_closes()
-    server.run(app, sock, ready)
+        _stop_when_stdin_closes(args.write_profile)
+    server.run(app, sock, ready, header_timeout=args.header_timeout)
     return 0
 
 
-def _stop_when_stdin_closes() -> None:
+def _stop_when_stdin_closes(written_profile: Path | None) -> None:
     """Ask ourselves to shut down (SIGTERM: uvicorn's graceful path) once stdin hits EOF.
 
     The supervisor holds the write end of our stdin; when it dies, even by SIGKILL, the
     kernel closes that end, so the reference never outlives the harness that started it.
+    The profile we wrote for it holds a token, and a dead supervisor cannot remove it: we
+    do (the token is worthless once this process is gone, but it is a token on disk).
     """
 
     def watch() -> None:
         with contextlib.suppress(OSError, ValueError):
             while sys.stdin.buffer.read(4096):
                 pass
+        if written_profile is not None:
+            with contextlib.suppress(OSError):
+                written_profile.unlink()
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="stdin-eof-watch", daemon=True).start()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import allure
 
+from ..report.allure import SPEC_GAP_TAG
 from .exchange import Exchange
 
 SPEC_GAP_PROPERTY = "spec_gap"
 """pytest ``user_properties`` key the runner counts as a spec-gap finding."""
-SPEC_GAP_TAG = "spec-gap"
 SPEC_DOC = "spec/openapi.yaml"
 """Links point into the pinned document by JSON pointer (relative: the report ships beside it)."""
 

@@ -25,7 +25,7 @@ import pytest
 import requests
 import urllib3.exceptions
 
-from ..contract.registry import rule_ids_in
+from ..contract.registry import SCHEMATHESIS_CHECK_PREFIX, rule_ids_in
 from ..redaction import Redactor
 from .allure_io import SPEC_GAP_PROPERTY
 from .areas import area_of
@@ -153,7 +153,9 @@ def _schemathesis_failures(exc: BaseException) -> str:
                 part, into = detail, contract
             else:
                 name = found.checks[0] if found.checks else found.code.lower()
-                part = f"[schemathesis.{name}] {found.title}" + (f": {detail}" if detail else "")
+                part = f"[{SCHEMATHESIS_CHECK_PREFIX}{name}] {found.title}" + (
+                    f": {detail}" if detail else ""
+                )
                 into = builtin
             part = " ".join(part.split())
             if part not in contract + builtin:

@@ -10,6 +10,7 @@ spec gaps):
   overview counts it as passed; JUnit gets the same ``<skipped type="spec-gap">``;
 * the pasted curl of a fuzz case sends ``$OMS_TOKEN`` (the variable's name), not a redacted
   placeholder that cannot run;
+* JUnit cases are regrouped into one ``testsuite`` per area, named like the verdict's rows;
 * fixture set-up and tear-down steps that passed (or never reported a status, shown as
   "unknown") are dropped: only a fixture that broke is worth a reviewer's look.
 """
@@ -23,12 +24,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..contract.rule_names import check_name
+from ..contract.registry import check_name
 from ..redaction import REDACTED
-from .areas import area_of
+from ..report.allure import RULE_LABEL
+from .allure_io import SPEC_GAP_PROPERTY
+from .areas import AREA_ORDER, area_of
 
 SPEC_GAP_PREFIX = "Spec gap: "
-RULE_LABEL = "rule"
 SPEC_GAP_TYPE = "spec-gap"
 _CURL_AUTH = re.compile(
     r"""(['"]?)Authorization: (?:Bearer )?(?:\[redacted\]|\[Filtered\])\1""", re.IGNORECASE
@@ -138,17 +140,20 @@ def _drop_fixture_noise(path: Path) -> None:
 def finish_junit(
     junit: Path, records: Mapping[str, Mapping[str, Any]], token_env: str, repro: str = ""
 ) -> None:
-    """Short causes as failure messages, spec gaps as ``<skipped type="spec-gap">``."""
+    """Short causes as failure messages, spec gaps as ``<skipped type="spec-gap">``, and the
+    cases regrouped into one ``testsuite`` per area (see :func:`group_by_area`)."""
     try:
         tree = ET.parse(junit)  # noqa: S314  (pytest's own output)
     except (OSError, ET.ParseError):
         return
     root = tree.getroot()
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+    placed: list[tuple[str, ET.Element]] = []
     for suite in suites:
         for case in suite.iter("testcase"):
             nodeid = junit_nodeid(case.get("classname", ""), case.get("name", ""))
             record = records.get(nodeid)
+            placed.append((nodeid, case))
             if record is None:
                 continue
             gaps = [str(g) for g in record.get("spec_gaps", [])]
@@ -161,9 +166,63 @@ def finish_junit(
             elif record.get("outcome") == "passed" and gaps and case.find("skipped") is None:
                 message = SPEC_GAP_PREFIX + "; ".join(gaps)
                 ET.SubElement(case, "skipped", type=SPEC_GAP_TYPE, message=message)
-        cases = list(suite.iter("testcase"))
-        suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
-    tree.write(junit, encoding="utf-8", xml_declaration=True)
+    template = suites[0] if suites else ET.Element("testsuite")
+    grouped = group_by_area(placed, records, template)
+    ET.indent(grouped)
+    ET.ElementTree(grouped).write(junit, encoding="utf-8", xml_declaration=True)
+
+
+def group_by_area(
+    cases: list[tuple[str, ET.Element]],
+    records: Mapping[str, Mapping[str, Any]],
+    template: ET.Element,
+) -> ET.Element:
+    """``<testsuites>`` with one ``<testsuite name=AREA>`` per area, in reading order.
+
+    A case's area is the one the verdict counts it in (the area of the first rule its
+    failure broke, else its suite's: the plugin's record), so each suite's counts are the
+    area's row in the CLI table, ``summary.md`` and ``verdict.json``. Each case keeps its
+    nodeid as ``name`` (as the terminal names it) with the area as ``classname``; each suite
+    carries the spec gaps found in it as ``spec_gap`` properties.
+    """
+    by_area: dict[str, list[ET.Element]] = {}
+    gaps: dict[str, list[str]] = {}
+    for nodeid, case in cases:
+        record = records.get(nodeid)
+        area = str(record.get("area")) if record and record.get("area") else area_of(nodeid)
+        case.set("classname", area)
+        case.set("name", nodeid)
+        by_area.setdefault(area, []).append(case)
+        if record is not None:
+            gaps.setdefault(area, []).extend(str(g) for g in record.get("spec_gaps", []))
+    order = [a for a in AREA_ORDER if a in by_area] + sorted(set(by_area) - set(AREA_ORDER))
+    root = ET.Element("testsuites", name=template.get("name", "conformance"))
+    for area in order:
+        suite = ET.SubElement(root, "testsuite", name=area)
+        for key in ("timestamp", "hostname"):
+            if template.get(key):
+                suite.set(key, str(template.get(key)))
+        if gaps.get(area):
+            properties = ET.SubElement(suite, "properties")
+            for finding in dict.fromkeys(gaps[area]):
+                ET.SubElement(properties, "property", name=SPEC_GAP_PROPERTY, value=finding)
+        members = by_area[area]
+        suite.extend(members)
+        suite.set("tests", str(len(members)))
+        suite.set("failures", str(sum(1 for c in members if c.find("failure") is not None)))
+        suite.set("errors", str(sum(1 for c in members if c.find("error") is not None)))
+        suite.set("skipped", str(sum(1 for c in members if c.find("skipped") is not None)))
+        suite.set("time", f"{sum(_seconds(c) for c in members):.3f}")
+    for name in ("tests", "failures", "errors", "skipped"):
+        root.set(name, str(sum(int(s.get(name, "0")) for s in root)))
+    return root
+
+
+def _seconds(case: ET.Element) -> float:
+    try:
+        return float(case.get("time", "0"))
+    except ValueError:
+        return 0.0
 
 
 def finish_outputs(

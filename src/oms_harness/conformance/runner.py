@@ -28,11 +28,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from .. import lifeline
 from .._resources import conformance_dir
+from ..child_env import child_env
+from ..durations import parse_duration
 from ..errors import UsageError
-from ..preflight import preflight
 from ..profile import TargetProfile, render_profile
 from ..redaction import Redactor, snapshot, written_since
+from ..target import Target, as_target
+from . import progress
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
 from .repro import repro_command
 from .result_files import finish_outputs
@@ -60,6 +64,7 @@ PLUGINS = ("schemathesis.pytest.plugin", "_hypothesis_pytestplugin", "allure_pyt
 """The only third-party pytest plugins the suites need. Autoloading the rest (locust pulls
 in gevent, xdist, anyio, ...) doubled the start-up time of every run."""
 _SCRUBBED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_XDIST_WORKER")
+"""Besides every credential (see :mod:`oms_harness.child_env`): pytest gets the token only."""
 ENV_TIMEOUT = "OMS_HARNESS_CONFORMANCE_TIMEOUT"
 INTERRUPT_GRACE_S = 10.0
 """After SIGINT at the time limit, how long pytest gets to write its results before SIGKILL."""
@@ -77,10 +82,7 @@ def _timeout(timeout: float | None, max_examples: int) -> float:
         raw = os.environ.get(ENV_TIMEOUT, "").strip()
         if not raw:
             return default_timeout(max_examples)
-        try:
-            timeout = float(raw)
-        except ValueError:
-            raise UsageError(f"{ENV_TIMEOUT} must be a number of seconds, not {raw!r}") from None
+        timeout = parse_duration(raw, ENV_TIMEOUT)
     if not timeout > 0:
         raise UsageError(f"the conformance time limit must be positive, not {timeout:g} s")
     return timeout
@@ -119,14 +121,20 @@ def pytest_command(
     return command
 
 
-_SECTION = re.compile(r"^=+ (FAILURES|ERRORS|warnings summary) =+$")
-_FINAL_LINE = re.compile(
-    r"^(=+ )?\d+ (failed|passed|skipped|error|errors|deselected)\b.* in [\d.]+s"
+_SECTION = re.compile(r"^=+ (FAILURES|ERRORS) =+$")
+_SECTION_END = re.compile(
+    r"^=+ (warnings summary|short test summary info) =+$"
+    r"|^(=+ )?\d+ (failed|passed|skipped|error|errors|deselected)\b.* in [\d.]+s"
 )
+"""What follows pytest's failure sections: its warnings (kept: they are not failures) or
+its final line."""
+_DOTS = re.compile(r"[.FEsxX]+\s*(\[\s*\d+%\])?")
+"""A line of pytest's ``-q`` progress dots (replaced by the progress records)."""
 
 
 def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
-    """Relay pytest's progress (redacted) and return its last non-blank line.
+    """Relay pytest's output (redacted, progress records as lines, no dots); return its
+    last non-blank line that is not a progress record.
 
     pytest's failure sections (tracebacks) are not relayed: each failure is named once, by
     the summary, and its full text is in the JUnit and Allure results.
@@ -135,13 +143,20 @@ def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
     hiding = False
     for line in stream:
         clean = redact(line)
-        if clean.strip():
-            last = clean.strip()
-        if _SECTION.match(clean.strip()):
+        before, record = progress.split(clean.strip())
+        if record is not None and echo:
+            print(progress.format_line(record), flush=True)
+        if before:
+            last = before
+        if _SECTION.match(before):
             hiding = True
-        elif hiding and _FINAL_LINE.match(clean.strip()):
+        elif hiding and _SECTION_END.match(before):
             hiding = False
-        if echo and (not hiding or clean.startswith("!")):  # "!!! Interrupted: why !!!"
+        if hiding and not before.startswith("!"):  # "!!! Interrupted: why !!!" still shows
+            continue
+        if echo and before and not _DOTS.fullmatch(before):
+            print(before, flush=True)
+        elif echo and not before and record is None:
             sys.stdout.write(clean)
             sys.stdout.flush()
     return last
@@ -167,7 +182,7 @@ def _expire(process: subprocess.Popen[str], expired: threading.Event) -> None:
 
 
 def run_conformance(
-    profile: TargetProfile,
+    target: Target | TargetProfile,
     *,
     max_examples: int = DEFAULT_MAX_EXAMPLES,
     seed: int | None = None,
@@ -176,10 +191,12 @@ def run_conformance(
     alluredir: Path | None = None,
     echo: bool = True,
     timeout: float | None = None,
+    quiet: bool = False,
     summary: bool = True,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
+    ``quiet`` keeps the progress lines and pytest's output back (the summary still prints).
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
     else :func:`default_timeout`). ``summary=False`` leaves the area table and the failures
     to a caller that prints its own verdict (the gate), so neither is shown twice.
@@ -187,9 +204,11 @@ def run_conformance(
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
     limit = _timeout(timeout, max_examples)
-    token = preflight(profile)
+    target = as_target(target)
+    profile = target.profile
+    token = target.token()  # the command's one preflight (shared with the gate's phases)
     seed = random.randrange(2**32) if seed is None else seed
-    redact = Redactor([token, profile.credentials.token, profile.credentials.expired_token])
+    redact = target.secrets.redactor()
     # pytest runs in a temporary directory: relative paths are the caller's, so anchor them here.
     junitxml = junitxml.resolve() if junitxml is not None else None
     alluredir = alluredir.resolve() if alluredir is not None else None
@@ -207,7 +226,9 @@ def run_conformance(
         profile_path.write_text(render_profile(anonymous), encoding="utf-8")
         profile_path.chmod(0o600)
         results_path = work / "results.json"
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env = child_env(target.secrets, credential_env=target.credential_env)
+        for name in _SCRUBBED_ENV:
+            env.pop(name, None)
         env.update(
             {
                 ENV_PROFILE: str(profile_path),
@@ -218,6 +239,7 @@ def run_conformance(
                 ENV_REPRO: repro,
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+                **lifeline.child_environment(),
             }
         )
         if echo:
@@ -233,6 +255,7 @@ def run_conformance(
             encoding="utf-8",
             errors="replace",
             start_new_session=True,  # its own process group: the time limit stops all of it
+            preexec_fn=lifeline.preexec_for(os.getpid()),  # it dies with us, even by SIGKILL
         ) as process:
             assert process.stdout is not None
             expired = threading.Event()
@@ -240,7 +263,7 @@ def run_conformance(
             timer.daemon = True
             timer.start()
             try:
-                last_line = _stream(process.stdout, redact, echo)
+                last_line = _stream(process.stdout, redact, echo and not quiet)
                 status = process.wait()
             except BaseException:
                 _signal_group(process, signal.SIGKILL)

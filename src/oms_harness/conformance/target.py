@@ -1,5 +1,8 @@
 """The target the suites run against, handed from the runner to pytest through the environment.
 
+This is the suites' view of the command's resolved :class:`oms_harness.target.Target`: the
+runner has normalised the URL and run the preflight; pytest gets the profile and the token.
+
 The profile travels as a file path (written without any inline token), the token as an
 environment variable: neither lands on a command line nor in a file under ``reports/``.
 """
@@ -16,7 +19,7 @@ from pathlib import Path
 from ..contract import typeid
 from ..contract.roles import ROLE_STATUS
 from ..contract.verdict import Expectations
-from ..credentials import TokenProvider
+from ..credentials import token_auth
 from ..errors import ProfileError
 from ..profile import TargetProfile, load_profile
 
@@ -115,7 +118,7 @@ def target_from_env(environ: Mapping[str, str] | None = None) -> Target:
             "(or run the suites via `oms-harness conformance`)"
         )
     profile = _load(path)
-    token = env.get(ENV_TOKEN) or TokenProvider(profile, environ=env).token()
+    token = env.get(ENV_TOKEN) or token_auth(profile, env).token()
     return Target(
         profile=profile,
         token=token,

@@ -3,9 +3,10 @@
 A static token is sent as given; the run refuses to start when the token (a JWT) would
 expire before the run ends. With ``api_key_env``/``api_secret_env`` the harness hands the key
 and secret to the Locust processes through the environment (never a command line or a file),
-and each process exchanges them itself with :class:`~oms_harness.credentials.TokenProvider`:
-again shortly before the token expires, and once more after a 401 (API-NOTES: on a 401 with
-client credentials, exchange again and retry once).
+and each process exchanges them itself with :class:`~oms_harness.credentials.TokenAuth` (the
+same token source as the preflight and the suites): again shortly before the token expires,
+and once more after a 401 (API-NOTES: on a 401 with client credentials, exchange again and
+retry once).
 
 Nothing here imports gevent. Inside Locust, gevent's monkey-patching turns the provider's
 ``threading.Lock`` and ``httpx`` sockets cooperative, so an exchange blocks only the greenlets
@@ -16,27 +17,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 import jwt
 
-from ..credentials import TokenProvider
+from ..credentials import TokenAuth
 from ..errors import UsageError
-from ..profile import Credentials, TargetProfile, static_token
-
-KEY_ENV = "OMS_HARNESS_LOAD_API_KEY"
-SECRET_ENV = "OMS_HARNESS_LOAD_API_SECRET"
-"""The API key and secret reach the Locust processes by environment only."""
-_NO_STATIC_TOKEN_ENV = "OMS_HARNESS_LOAD_NO_STATIC_TOKEN"
+from ..target import Target
+from .names import KEY_ENV, SECRET_ENV
 
 
-def client_credentials_env(profile: TargetProfile, environ: Mapping[str, str]) -> dict[str, str]:
+def client_credentials_env(target: Target) -> dict[str, str]:
     """The key and secret for the generator's own exchanges; empty for a static token."""
-    creds = profile.credentials
-    key_env, secret_env = creds.api_key_env, creds.api_secret_env
-    if static_token(creds, environ) is not None or not key_env or not secret_env:
+    pair = target.auth.client_credentials_pair()
+    if pair is None:
         return {}
-    return {KEY_ENV: environ[key_env], SECRET_ENV: environ[secret_env]}
+    return {KEY_ENV: pair[0], SECRET_ENV: pair[1]}
 
 
 def check_token_lifetime(token: str, run_seconds: float, *, now: float | None = None) -> None:
@@ -75,14 +71,8 @@ class RefreshingAuth:
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        credentials = Credentials(
-            token_env=_NO_STATIC_TOKEN_ENV, api_key_env=KEY_ENV, api_secret_env=SECRET_ENV
-        )
-        self._provider = TokenProvider(
-            TargetProfile(base_url=base_url, credentials=credentials),
-            environ={KEY_ENV: api_key, SECRET_ENV: api_secret},
-            timeout=timeout,
-            clock=clock,
+        self._provider = TokenAuth.client_credentials(
+            base_url, api_key, api_secret, deadline_s=timeout, clock=clock
         )
         self._lock = threading.Lock()
         self.token = self._provider.token()

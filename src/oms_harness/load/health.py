@@ -67,7 +67,7 @@ class GeneratorHealth:
     cpu_mean_percent: float | None
     cpu_max_percent: float | None
     in_flight_cap: int
-    """Requests allowed in flight at once, over all processes (``--users``)."""
+    """Requests allowed in flight at once, over all processes (``--max-in-flight``)."""
     max_in_flight: int
     late_sends: int
     bound: bool
@@ -110,7 +110,11 @@ def assess(
     if not processes:
         reasons.append("no generator process reported any result")
     elif target and achieved < target * (1 - tolerance):
-        why = f"; all {users} in-flight slots were busy {late} times: raise --users" if late else ""
+        why = (
+            f"; all {users} in-flight slots were busy {late} times: raise --max-in-flight"
+            if late
+            else ""
+        )
         reasons.append(
             f"sent {achieved:.1f} req/s of the {target:.1f} planned "
             f"({1 - achieved / target:.0%} short, tolerance {tolerance:.0%}){why}"

@@ -31,6 +31,7 @@ COUNTERS = (
     "token_refreshes",
     "token_reexchanges",
     "token_errors",
+    "transport_errors",
 )
 
 
@@ -118,6 +119,10 @@ def merge_reports(
                 "late_sends": int(r.get("late_sends", 0)),
                 "t0_epoch": r.get("t0_epoch"),
                 "cpu_seconds": float(r.get("cpu_seconds", 0.0)),
+                "transport": str(r.get("transport", "raw")),
+                "transport_warning": str(r.get("transport_warning", "")),
+                # each process's own histograms: the merged ones above are exactly their sum
+                "histograms": {"corrected": r["corrected"], "raw": r["raw"]},
             }
             for name, r in sorted(reports.items())
         },

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
+from .. import durations
 from ..errors import UsageError
+from ..target import check_production, is_production_host
+from ..target_url import parse_target_url
 
-PRODUCTION_HOSTS = frozenset({"api.polygon.technology"})
 MAX_RATE_RPS = 1000.0
 MAX_DURATION_S = 3600.0
 MAX_USERS = 5000
@@ -37,22 +38,18 @@ class Limits:
 
 
 def is_production(base_url: str) -> bool:
-    host = (urlsplit(base_url).hostname or "").lower().rstrip(".")
-    return host in PRODUCTION_HOSTS or any(host.endswith("." + p) for p in PRODUCTION_HOSTS)
+    """Judged on the host as it is sent (see :mod:`oms_harness.target_url`)."""
+    return is_production_host(parse_target_url(base_url).host)
 
 
 def is_loopback(base_url: str) -> bool:
-    return (urlsplit(base_url).hostname or "").lower() in LOOPBACK_HOSTS
+    return parse_target_url(base_url).host in LOOPBACK_HOSTS
 
 
 def check_target(base_url: str, *, allow_production: bool) -> None:
-    """Refuse the production API unless the user said so explicitly."""
-    if is_production(base_url) and not allow_production:
-        host = urlsplit(base_url).hostname
-        raise UsageError(
-            f"refusing to load-test the production host {host}; "
-            "pass --allow-production if you really mean it"
-        )
+    """Refuse the production API unless the user said so explicitly (the one guard:
+    :func:`oms_harness.target.check_production`)."""
+    check_production(parse_target_url(base_url), allow_production=allow_production)
 
 
 def check_bounds(*, peak_rps: float, duration: float, users: int, limits: Limits) -> None:
@@ -87,18 +84,6 @@ def check_processes(processes: int, limits: Limits) -> None:
         )
 
 
-def parse_duration(text: str) -> float:
-    """``30s``, ``250ms``, ``2m``, ``1h`` or plain seconds -> seconds."""
-    value = text.strip().lower()
-    number, factor = value, 1.0
-    for suffix, scale in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if value.endswith(suffix):
-            number, factor = value[: -len(suffix)], scale
-            break
-    try:
-        seconds = float(number) * factor
-    except ValueError:
-        raise UsageError(f"invalid duration {text!r} (use e.g. 30s, 250ms, 2m)") from None
-    if not seconds > 0 or seconds == float("inf"):
-        raise UsageError(f"duration must be positive, got {text!r}")
-    return seconds
+def parse_duration(text: str, what: str = "duration") -> float:
+    """A positive load duration: the harness's one grammar, see :mod:`..durations`."""
+    return durations.parse_duration(text, what)

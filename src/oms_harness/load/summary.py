@@ -129,6 +129,7 @@ def build_summary(
             "total": sum(int(n) for n in failures.values()),
             "rate": measured.get("error_rate"),
             "by_reason": dict(failures),
+            "transport_errors": int(counters.get("transport_errors", 0)),
         },
         "contract_violations": {
             "count": violation_count(results),
@@ -157,6 +158,7 @@ def build_summary(
         "generator": {
             **health.to_json(),
             **cpu_per_request(results),
+            **transport_in_use(results),
             "invalid_reasons": list(invalid_reasons),
         },
         "outputs": dict(outputs),
@@ -175,6 +177,17 @@ def cpu_per_request(results: Mapping[str, Any]) -> dict[str, float | None]:
         "cpu_seconds": round(seconds, 3),
         "cpu_us_per_request": round(seconds / completed * 1e6, 1) if completed else None,
     }
+
+
+def transport_in_use(results: Mapping[str, Any]) -> dict[str, Any]:
+    """Which HTTP path the processes used (``raw``: the fast one; ``fasthttp``: Locust's
+    public ``FastHttpSession``, after a failed self-check) and the warnings that said why."""
+    processes = results.get("processes", {}).values()
+    used = sorted({str(p.get("transport", "raw")) for p in processes}) or ["raw"]
+    warnings = sorted(
+        {str(p["transport_warning"]) for p in processes if p.get("transport_warning")}
+    )
+    return {"transport": used[0] if len(used) == 1 else "mixed", "warnings": warnings}
 
 
 def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
@@ -232,6 +245,7 @@ def format_report(summary: Mapping[str, Any]) -> str:
         f"peak in flight {gen['max_in_flight']} of {gen['in_flight_cap']}, "
         f"late sends {gen['late_sends']}"
     )
+    lines += [f"  WARNING {warning}" for warning in gen.get("warnings", [])]
     lines += [f"  RESULT INVALID: {reason}" for reason in gen["invalid_reasons"]]
     lines.append(f"  verdict: {summary['verdict']} (exit {summary['exit_code']})")
     return "\n".join(lines)

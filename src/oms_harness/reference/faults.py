@@ -11,25 +11,19 @@ from __future__ import annotations
 import asyncio
 import math
 import random
-import re
 import time
 from dataclasses import dataclass
 
+from .. import durations
 from ..errors import UsageError
 
 MAX_LATENCY_SECONDS = 60.0
 MAX_STALL_SECONDS = 30.0
 
-_DURATION_RE = re.compile(r"(?P<number>\d+(?:\.\d+)?|\.\d+)(?P<unit>ms|s)\Z")
-
 
 def parse_duration(text: str, what: str = "duration") -> float:
-    """``250ms`` / ``1s`` / ``0.5s`` -> seconds (a unit is required)."""
-    match = _DURATION_RE.match(text.strip())
-    if match is None:
-        raise UsageError(f"{what} {text!r}: expected a number with ms or s, like 250ms or 1s")
-    value = float(match["number"])
-    return value / 1000 if match["unit"] == "ms" else value
+    """A fault's duration (zero allowed): the harness's one grammar, see :mod:`..durations`."""
+    return durations.parse_duration(text, what, allow_zero=True)
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ across runs.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..contract.rule_names import check_name
+from ..contract.registry import check_name
 from ..load.histograms import beyond_samples
 from .allure import attach_copy, attach_text, write_result
 from .model import LOWER_BOUND_SLOS, LoadFacts, SloRow, fmt_num, slo_rule, slo_status
@@ -49,20 +48,37 @@ def _summary(load: LoadFacts) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def failures_by_cause(failures: Mapping[str, int]) -> str:
-    """The load failures grouped by rule id, then by exact reason, largest first."""
-    if not failures:
-        return "no failed requests\n"
-    by_rule: Counter[str] = Counter()
-    for reason, count in failures.items():
-        by_rule[check_name(reason)] += count
-    lines = [f"{sum(failures.values())} failed requests by cause (rule id, then reason)", ""]
-    for rule, total in by_rule.most_common():
-        lines.append(f"{total:>7}  [{rule}]")
-        reasons = [(r, n) for r, n in failures.items() if check_name(r) == rule]
-        for reason, count in sorted(reasons, key=lambda item: -item[1]):
-            lines.append(f"{count:>15}  {reason}")
-    return "\n".join(lines) + "\n"
+def failures_by_cause(
+    failures: Mapping[str, int],
+    violations: Mapping[str, int] | None = None,
+    violation_reasons: Mapping[str, int] | None = None,
+) -> str:
+    """The load run's failed answers by cause, largest first, in two figures kept apart:
+    answers that broke a contract rule (by rule id, then exact reason: the
+    ``contract_violations`` SLO) and failed requests (by reason: the ``error_rate`` SLO)."""
+    violations = violations or {}
+    reasons = violation_reasons or {}
+    lines: list[str] = []
+    if violations:
+        total = sum(violations.values())
+        lines += [f"{total} answers broke a contract rule (contract_violations), by rule id", ""]
+        for rule, count in sorted(violations.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"{count:>7}  [{rule}]")
+            mine = [(r, n) for r, n in reasons.items() if check_name(r) == rule]
+            for reason, n in sorted(mine, key=lambda item: -item[1]):
+                lines.append(f"{n:>15}  {reason}")
+        lines.append("")
+    if failures:
+        lines += [
+            f"{sum(failures.values())} failed requests (error_rate: transport errors, "
+            "timeouts, undocumented 5xx), by reason",
+            "",
+        ]
+        for reason, count in sorted(failures.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"{count:>7}  {reason}")
+    if not lines:
+        return "no failed requests, no contract violation\n"
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def percentile_table(summary: Mapping[str, Any]) -> str:
@@ -91,6 +107,13 @@ def percentile_table(summary: Mapping[str, Any]) -> str:
             "(the value shown is the largest sample)"
         )
     return "\n".join(lines) + "\n"
+
+
+def _violation_reasons(summary: Mapping[str, Any]) -> Mapping[str, int]:
+    """The exact reasons behind the contract violations, from the load ``summary.json``."""
+    section = summary.get("contract_violations", {})
+    found = section.get("by_reason", {}) if isinstance(section, Mapping) else {}
+    return {str(k): int(v) for k, v in found.items()} if isinstance(found, Mapping) else {}
 
 
 def _slo_note(slo: SloRow, summary: Mapping[str, Any]) -> str:
@@ -158,7 +181,11 @@ def _evidence(
     attachments.append(
         attach_text(
             results_dir,
-            secrets.scrub(failures_by_cause(load.failures)),
+            secrets.scrub(
+                failures_by_cause(
+                    load.failures, load.contract_violations, _violation_reasons(summary)
+                )
+            ),
             "failures by cause",
             "text/plain",
         )

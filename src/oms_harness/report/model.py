@@ -16,7 +16,7 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from ..contract import registry
-from ..contract.rule_names import check_name
+from ..contract.registry import SLO_CHECK_PREFIX, check_name
 from ..exit_codes import ExitCode
 
 
@@ -57,6 +57,8 @@ class SloLike(Protocol):
     def passed(self) -> bool: ...
     @property
     def unit(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
 
 
 class LoadLike(Protocol):
@@ -138,10 +140,14 @@ class SloRow:
     measured: float | None
     passed: bool
     unit: str = ""
+    detail: str = ""
+    """What the figure is made of, when it has parts: the ``contract_violations`` SLO names
+    its rule ids (``decimal.wire-string x400``)."""
 
     def describe(self) -> str:
         """``p95_ms: measured 12.35 ms, limit 250 ms`` (one line, for messages and tables)."""
-        return f"{self.name}: measured {self.shown_measured}, limit {self.shown_limit}"
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.name}: measured {self.shown_measured}, limit {self.shown_limit}{detail}"
 
     @property
     def shown_measured(self) -> str:
@@ -169,9 +175,12 @@ class LoadFacts:
     target_rps: float
     requests: int
     failures: Mapping[str, int]
+    """Failed requests by reason: transport errors, timeouts, undocumented 5xx."""
     report_dir: Path | None = None
     summary_path: Path | None = None
     plot_path: Path | None = None
+    contract_violations: Mapping[str, int] = field(default_factory=dict)
+    """Answers under load that broke a contract rule, by rule id (apart from ``failures``)."""
 
     @property
     def health_status(self) -> str:
@@ -193,12 +202,11 @@ class LoadFacts:
 
 LOWER_BOUND_SLOS = frozenset({"min_rps"})
 """SLOs whose limit is a floor; every other SLO is a ceiling."""
-SLO_RULE_PREFIX = "slo."
-"""An SLO's rule id in the reports: ``slo.p95_ms``."""
 
 
 def slo_rule(slo: SloRow) -> str:
-    return f"{SLO_RULE_PREFIX}{slo.name}"
+    """An SLO's check name in the reports: ``slo.p95_ms``."""
+    return f"{SLO_CHECK_PREFIX}{slo.name}"
 
 
 def slo_status(slo: SloRow, generator_bound: bool) -> tuple[str, str]:
@@ -343,6 +351,7 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
                 measured=None if s.measured is None else float(s.measured),
                 passed=bool(s.passed),
                 unit=s.unit,
+                detail=s.detail,
             )
             for s in result.slos
         ),
@@ -350,10 +359,8 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
         achieved_rps=float(result.achieved_rps),
         target_rps=float(result.target_rps),
         requests=int(result.requests),
-        failures={
-            **result.failures,
-            **{f"[{rule}] contract violation": n for rule, n in result.contract_violations.items()},
-        },
+        failures=dict(result.failures),
+        contract_violations=dict(result.contract_violations),
         report_dir=result.report_dir,
         summary_path=result.summary_path,
         plot_path=result.plot_path,

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._resources import spec_path
+from ..child_env import tool_env
 from .allure import allure3_categories
 
 ALLURE_TIMEOUT_S = 300.0
@@ -242,7 +243,8 @@ def _record_entry(results_dir: Path, history: Path) -> None:
 
 
 def _run_allure(argv: list[str], timeout_s: float, *, cwd: Path | None = None) -> None:
-    env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0", "CI": os.environ.get("CI", "")}
+    # an allow-list: Node never sees a token, an API key or a secret
+    env = tool_env({"NO_COLOR": "1", "FORCE_COLOR": "0", "CI": os.environ.get("CI", "")})
     try:
         completed = subprocess.run(
             argv,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..profile import TargetProfile
 from ..redaction import MIN_SECRET_LENGTH, REDACTED, Redactor, files_under
+from ..run_secrets import RunSecrets
 from .embedded import embedded_files
 
 SWEEP_REPLACEMENT = REDACTED
@@ -47,15 +48,10 @@ class Secrets:
 
 
 def profile_secrets(profile: TargetProfile, environ: Mapping[str, str] | None = None) -> Secrets:
-    """Every credential a profile can put in play: inline token, token env, API key/secret."""
+    """Every credential a profile can put in play (see :class:`~oms_harness.run_secrets.RunSecrets`,
+    the one collection; a command uses its target's, which also holds minted tokens)."""
     env = os.environ if environ is None else environ
-    creds = profile.credentials
-    secrets = Secrets().with_value(creds.token).with_value(env.get(creds.token_env))
-    secrets = secrets.with_value(creds.expired_token)
-    for name in (creds.api_key_env, creds.api_secret_env):
-        if name:
-            secrets = secrets.with_value(env.get(name))
-    return secrets
+    return Secrets(RunSecrets.from_profile(profile, env).values())
 
 
 def sweep(paths: Iterable[Path], secrets: Secrets) -> list[Path]:

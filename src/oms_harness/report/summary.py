@@ -136,6 +136,11 @@ def _load_section(verdict: GateVerdict) -> list[str]:
                 f"| {_cell(slo.name)} | {slo.shown_measured} | {slo.shown_limit} | {word} |"
             )
         lines.append("")
+    if load.contract_violations:
+        ordered = sorted(load.contract_violations.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"`{_cell(rule)}`: {n}" for rule, n in ordered)
+        total = sum(load.contract_violations.values())
+        lines += [f"Contract violations under load ({total}) by rule: {shown}", ""]
     if load.failures:
         shown = ", ".join(f"{_cell(k)}: {v}" for k, v in sorted(load.failures.items()))
         lines += [f"Load failures by reason: {shown}", ""]

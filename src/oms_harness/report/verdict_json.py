@@ -47,6 +47,7 @@ def verdict_document(verdict: GateVerdict) -> dict[str, Any]:
                 "unit": slo.unit,
                 "bound": "min" if slo.name in LOWER_BOUND_SLOS else "max",
                 "status": status,
+                "detail": slo.detail,
             }
         )
     return {
@@ -81,6 +82,12 @@ def verdict_document(verdict: GateVerdict) -> dict[str, Any]:
             "achieved_rps": load.achieved_rps,
             "generator_bound": load.generator_bound,
             "failures_by_reason": dict(load.failures),
+            "contract_violations": {
+                "count": sum(load.contract_violations.values()),
+                "by_rule": dict(
+                    sorted(load.contract_violations.items(), key=lambda item: (-item[1], item[0]))
+                ),
+            },
         },
         "load_skipped": verdict.load_skipped if load is None else None,
         "spec_gaps": list(verdict.conformance.spec_gaps) if verdict.conformance else [],
