@@ -45,6 +45,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from oms_harness.contract.registry import SLO_CHECK_PREFIX
 from oms_harness.report.embedded import embedded_files
 
 CHROMIUM_FLAGS = (
@@ -419,7 +420,7 @@ def _check_categories(
 ) -> None:
     """Contract violations are grouped by rule id (each message names its own URL)."""
     rules = sorted({_label(r, "rule") for r in results if r.get("status") == "failed"} - {""})
-    conformance = [rule for rule in rules if not rule.startswith("slo.")]
+    conformance = [rule for rule in rules if not rule.startswith(SLO_CHECK_PREFIX)]
     if not conformance:
         return
     tools.call("Page.navigate", {"url": f"{url}#categories"})

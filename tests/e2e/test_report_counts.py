@@ -192,7 +192,7 @@ def test_counts_agree_on_a_mutant_with_an_slo_breach(tmp_path: Path) -> None:
     # each failure once on the terminal, no traceback, the area table once
     assert "Traceback" not in result.stdout
     assert result.stdout.count("  area ") == 1
-    assert result.stdout.count("test_currency.py::test_default_currency_is_usd:") == 1
+    assert result.stdout.count("test_currency.py::test_default_currency:") == 1
 
 
 def test_conformance_junit_only_when_asked(tmp_path: Path) -> None:
