@@ -61,5 +61,12 @@ def test_render_writes_a_png(tmp_path: Path) -> None:
         planned_rps=50.0,
         limits={"p95_ms": 250.0, "p99_ms": 500.0, "error_rate": 0.01, "min_rps": 40.0},
         failures=[(101, 1.0), (102, 0.0)],
+        failure_totals={"errors": 1, "contract_violations": 0},
     )
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_failed_series_says_what_it_is_made_of() -> None:
+    label = plot.failed_label({"errors": 0, "contract_violations": 320})
+    assert label == "failed/s (run: 0 errors, 320 contract violations)"
+    assert plot.failed_label(None) == "failed/s"

@@ -167,6 +167,10 @@ def _plot(
             planned_rps=plan.schedule.mean_rps,
             limits=limits,
             failures=plot.failures_per_second(report_dir / "locust_stats_history.csv"),
+            failure_totals={
+                "errors": sum(int(n) for n in results.get("failures", {}).values()),
+                "contract_violations": summary.violation_count(results),
+            },
         )
     except (OSError, ValueError) as exc:  # a plot is a convenience, never the verdict
         print(f"  (no plot: {type(exc).__name__}: {exc})", file=sys.stderr)

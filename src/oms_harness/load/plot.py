@@ -7,7 +7,8 @@ still says what it shows. Panels, all on the same time axis except the last:
    as horizontal lines: a stall shows as the gap between what clients waited and what the
    server measured;
 2. throughput: answers per second against the planned rate and the ``min_rps`` floor;
-3. errors: failed requests per second (Locust's history) and the error-rate SLO as a rate;
+3. failed answers per second (Locust's history: errors and contract violations together,
+   the run's totals of each in the legend) and the error-rate SLO as a rate;
 4. the whole percentile curve on the HdrHistogram axis (1/(1-p), log scale), which stops
    where the data stop: a 400-sample run cannot show p99.99.
 """
@@ -76,8 +77,13 @@ def render(
     planned_rps: float | None = None,
     limits: Mapping[str, float] | None = None,
     failures: Sequence[tuple[int, float]] = (),
+    failure_totals: Mapping[str, int] | None = None,
 ) -> Path:
-    """Write the four-panel PNG and return its path."""
+    """Write the four-panel PNG and return its path.
+
+    ``failure_totals`` (``errors``, ``contract_violations``: the whole run's counts) says
+    what the failed-answers series is made of: Locust's history counts both as failures.
+    """
     # Imported here: matplotlib costs ~0.5 s, and every CLI start imports this module.
     import matplotlib
 
@@ -95,7 +101,7 @@ def render(
         xs = [(int(row["interval"]) - first + 1) * interval_s for row in intervals]
         _latency_panel(latency, intervals, xs, interval_s, limits)
         _throughput_panel(throughput, intervals, xs, interval_s, planned_rps, limits)
-        _errors_panel(errors, failures, first, interval_s, planned_rps, limits)
+        _errors_panel(errors, failures, first, interval_s, planned_rps, limits, failure_totals)
         for axis in (latency, throughput, errors):
             axis.set_xlabel("seconds since start (end of interval)")
             axis.grid(alpha=0.3)
@@ -154,6 +160,16 @@ def _throughput_panel(
     axis.legend(fontsize="small")
 
 
+def failed_label(totals: Mapping[str, int] | None) -> str:
+    """The failed-answers series' legend: what it is made of over the whole run."""
+    if not totals:
+        return "failed/s"
+    return (
+        f"failed/s (run: {totals.get('errors', 0)} errors, "
+        f"{totals.get('contract_violations', 0)} contract violations)"
+    )
+
+
 def _errors_panel(
     axis: Any,
     failures: Sequence[tuple[int, float]],
@@ -161,10 +177,13 @@ def _errors_panel(
     interval_s: float,
     planned_rps: float | None,
     limits: Mapping[str, float],
+    totals: Mapping[str, int] | None,
 ) -> None:
     if failures:
         xs = [(second - first + 1) * interval_s for second, _ in failures]
-        axis.plot(xs, [rate for _, rate in failures], "-", color="tab:red", label="failed/s")
+        axis.plot(
+            xs, [rate for _, rate in failures], "-", color="tab:red", label=failed_label(totals)
+        )
     else:
         axis.text(0.5, 0.5, "no failed requests", transform=axis.transAxes, ha="center")
     if "error_rate" in limits and planned_rps:
@@ -172,10 +191,10 @@ def _errors_panel(
             limits["error_rate"] * planned_rps,
             color="tab:red",
             linestyle=":",
-            label=f"SLO error_rate ({limits['error_rate']:.2%} of the planned rate)",
+            label=f"SLO error_rate, errors only ({limits['error_rate']:.2%} of the planned rate)",
         )
-    axis.set_title("errors (failed checks and transport errors)")
-    axis.set_ylabel("failed requests per second")
+    axis.set_title("failed answers: errors and contract violations")
+    axis.set_ylabel("failed answers per second")
     axis.set_ylim(bottom=0)
     if failures or "error_rate" in limits:
         axis.legend(fontsize="small")
