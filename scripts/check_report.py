@@ -402,7 +402,8 @@ def _check_failed_slo(
     open_result(tools, url, result, "attachments")
     verdict["checks"]["failed SLO shows its plot"] = tools.wait_for(
         "Array.from(document.images).some(i => i.complete && i.naturalWidth > 300)"
-        " && document.body.innerText.includes('failed requests by cause')"
+        " && ['answers broke a contract rule', 'failed requests (error_rate',"
+        " 'no failed requests'].some(t => document.body.innerText.includes(t))"
     )
     tools.screenshot(out / "failed-slo.png")
     verdict["screenshots"]["failed SLO"] = str(out / "failed-slo.png")
