@@ -38,6 +38,7 @@ def _raw(**extra: object) -> dict[str, object]:
         (_raw(base_url="ftp://x"), r"not an http\(s\) URL"),
         (_raw(surprise=1), "unknown key 'surprise'"),
         (_raw(api_key_env="K"), "go together"),
+        (_raw(stable_balances="yes"), "stable_balances must be true or false"),
     ],
 )
 def test_invalid_profiles_raise_one_line(raw: dict[str, object], message: str) -> None:
@@ -73,8 +74,10 @@ def test_render_round_trips_including_expired_token(tmp_path: Path) -> None:
             expired_token="old-token",
             currencies={"supported": ["USD", "EUR"]},
             expected={"funded": {"USD": "2400.30"}},
+            stable_balances=True,
         )
     )
+    assert not parse_profile(_raw()).stable_balances  # a live sandbox's values move
     path = tmp_path / "p.toml"
     path.write_text(render_profile(profile), encoding="utf-8")
     again = load_profile(path)
@@ -82,6 +85,7 @@ def test_render_round_trips_including_expired_token(tmp_path: Path) -> None:
     assert again.credentials.expired_token == "old-token"
     assert again.supported_currencies == ("USD", "EUR")
     assert again.expected == {"funded": {"USD": "2400.30"}}
+    assert again.stable_balances
     assert tomllib.loads(path.read_text(encoding="utf-8"))["customers"] == {"funded": FUNDED}
 
 

@@ -42,6 +42,7 @@ _TOP_LEVEL_KEYS = {
     "expired_token",
     "api_key_env",
     "api_secret_env",
+    "stable_balances",
     "customers",
     "currencies",
     "expected",
@@ -87,6 +88,10 @@ class TargetProfile:
         default_factory=lambda: (spec.default_currency(),)
     )
     expected: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    stable_balances: bool = False
+    """The target's balances do not move during a run (test data, no live FX): the same
+    question must then get the same value. Off by default: a real sandbox's estimated
+    balances follow market prices, and judging them for equality would cry wolf."""
     slo: Mapping[str, float] = field(default_factory=dict)
     load: Mapping[str, Any] = field(default_factory=dict)
     name: str = "target"
@@ -131,6 +136,13 @@ def _string(raw: Mapping[str, Any], key: str, source: Path | None) -> str | None
     return value
 
 
+def _bool(raw: Mapping[str, Any], key: str, source: Path | None) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise _fail(source, f"{key} must be true or false")
+    return value
+
+
 def parse_profile(raw: Mapping[str, Any], source: Path | None = None) -> TargetProfile:
     """Validate a parsed TOML table into a :class:`TargetProfile`."""
     unknown = sorted(set(raw) - _TOP_LEVEL_KEYS)
@@ -156,6 +168,7 @@ def parse_profile(raw: Mapping[str, Any], source: Path | None = None) -> TargetP
         customers=_parse_customers(raw.get("customers"), source),
         supported_currencies=_parse_currencies(raw.get("currencies"), source),
         expected=_parse_expected(raw.get("expected"), source),
+        stable_balances=_bool(raw, "stable_balances", source),
         slo=_parse_slo(raw.get("slo"), source),
         load=_table(raw.get("load", {}), "load", source),
         name=_string(raw, "name", source) or (source.stem if source else "target"),
@@ -301,6 +314,8 @@ def render_profile(profile: TargetProfile) -> str:
     if creds.api_key_env and creds.api_secret_env:
         lines.append(f"api_key_env = {_toml_string(creds.api_key_env)}")
         lines.append(f"api_secret_env = {_toml_string(creds.api_secret_env)}")
+    if profile.stable_balances:
+        lines.append("stable_balances = true")
     lines += ["", "[customers]"]
     lines += [f"{role} = {_toml_string(cid)}" for role, cid in profile.customers.items()]
     lines += ["", "[currencies]"]

@@ -251,7 +251,7 @@ def test_breaches_that_come_in_pairs(rule: str, sent: Sent, answer: Answer, also
 
 def test_rules_across_answers_need_the_history() -> None:
     history = AnswerHistory()
-    other = Expectations(roles=IDS, supported_currencies=("USD",))
+    other = Expectations(roles=IDS, supported_currencies=("USD",), stable_balances=True)
     first = judge(FUNDED, OK, other, history=history, now=NOW)
     places = judge(
         Sent.balance(IDS["empty"]),
@@ -280,6 +280,26 @@ def test_rules_across_answers_need_the_history() -> None:
         now=NOW,
     )
     assert steady == []  # a value that moved once is one violation, not one per answer
+
+
+def test_values_that_move_are_compared_only_where_the_profile_says_they_are_stable() -> None:
+    """A live sandbox's estimated balance follows prices: without ``stable_balances`` a moved
+    value is no violation, while the decimals are still compared (they do not move)."""
+    history = AnswerHistory()
+    live = Expectations(roles=IDS, supported_currencies=("USD",))
+    moved = Answer(200, _balance(estimatedBalanceValue="10.60"), JSON)
+    dropped = Answer(200, _balance(estimatedBalanceValue="10.6"), JSON)
+    assert judge(FUNDED, OK, live, history=history, now=NOW) == []
+    assert judge(FUNDED, moved, live, history=history, now=NOW) == []
+    assert [v.rule for v in judge(FUNDED, dropped, live, history=history, now=NOW)] == [
+        "decimal.consistent-places"
+    ]
+    stable = Expectations(roles=IDS, supported_currencies=("USD",), stable_balances=True)
+    fresh = AnswerHistory()
+    assert judge(FUNDED, OK, stable, history=fresh, now=NOW) == []
+    assert [v.rule for v in judge(FUNDED, moved, stable, history=fresh, now=NOW)] == [
+        "balance.repeat-agrees"
+    ]
 
 
 def test_the_same_answer_twice_agrees() -> None:

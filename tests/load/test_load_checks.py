@@ -149,7 +149,7 @@ def test_a_documented_error_with_a_wrong_body_is_a_contract_violation() -> None:
 def test_rules_across_answers_run_under_load_too() -> None:
     """One history per process: a value that changes between identical questions is caught."""
     kind = _kind()
-    checker = LoadChecker([kind])
+    checker = LoadChecker([kind], stable_balances=True)
     assert checker(kind, 200, _balance(), JSON) is None
     failure = checker(kind, 200, _balance(estimatedBalanceValue="12.60"), JSON)
     assert failure is not None
@@ -158,6 +158,13 @@ def test_rules_across_answers_run_under_load_too() -> None:
     places = checker(kind, 200, _balance(estimatedBalanceValue="12.5"), JSON)
     assert places is not None
     assert places.rule == "decimal.consistent-places"
+
+
+def test_values_that_move_pass_under_load_unless_the_profile_says_they_are_stable() -> None:
+    kind = _kind()
+    checker = LoadChecker([kind])
+    assert checker(kind, 200, _balance(), JSON) is None
+    assert checker(kind, 200, _balance(estimatedBalanceValue="12.60"), JSON) is None
 
 
 def test_expectations_come_from_the_mix() -> None:

@@ -360,3 +360,26 @@ def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Pa
         if path.is_file():
             assert DEV_SECRET.encode() not in path.read_bytes(), f"secret leaked into {path}"
     assert DEV_SECRET not in output
+
+
+def test_balances_that_move_are_judged_only_where_the_profile_says_they_are_stable(
+    tmp_path: Path,
+) -> None:
+    """Like a sandbox valuing at live prices: its own profile (no pinned values, not stable)
+    passes under load; the same server declared stable fails by balance.repeat-agrees."""
+    with local_reference(workdir=tmp_path / "ref", variant="moving-prices") as target:
+        moving = load(
+            "--profile", str(target.profile_path), "--duration", "2s",
+            "--report-dir", str(tmp_path / "moving"), cwd=tmp_path,
+        )  # fmt: skip
+        stable = tmp_path / "stable.toml"
+        stable.write_text(render_profile(replace(target.profile, stable_balances=True)))
+        declared = load(
+            "--profile", str(stable), "--duration", "2s",
+            "--report-dir", str(tmp_path / "declared"), cwd=tmp_path,
+        )  # fmt: skip
+    assert moving.returncode == 0, moving.stdout + moving.stderr[-3000:]
+    assert summary_of(tmp_path / "moving")["contract_violations"]["count"] == 0
+    assert declared.returncode == 1, declared.stdout + declared.stderr[-3000:]
+    violations = summary_of(tmp_path / "declared")["contract_violations"]
+    assert set(violations["by_rule"]) == {"balance.repeat-agrees"}

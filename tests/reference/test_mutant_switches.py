@@ -23,6 +23,7 @@ from oms_harness.reference.data import Fixtures
 from oms_harness.reference.describe import describe
 from oms_harness.reference.mutants import (
     LOAD_ONLY_MUTANTS,
+    MOVE_EVERY,
     MUTANTS,
     RARE_EVERY,
     VARIANTS,
@@ -331,3 +332,26 @@ def test_four_decimal_places_profile_expects_the_variant_s_own_values(fixtures: 
     assert four.expected["funded"]["USD"] == "2400.3000"
     assert four.expected["empty"]["EUR"] == "0.0000"
     assert decimal_places(Switches()) is None
+
+
+def test_moving_prices_profile_pins_nothing_and_is_not_stable(fixtures: Fixtures) -> None:
+    """Like a sandbox at live prices: its profile cannot pin values nor promise they agree."""
+    assert describe(fixtures, "http://127.0.0.1:1/v0.9", "t").stable_balances
+    moving = describe(fixtures, "http://127.0.0.1:1/v0.9", "t", moving=True)
+    assert moving.expected == {}
+    assert not moving.stable_balances
+
+
+def test_moving_prices_moves_the_same_question_s_value_in_minor_units(
+    make_client: MakeClient,
+) -> None:
+    client = make_client(variant="moving-prices")
+    probe = VARIANT_PROBES[0]
+    values = [
+        json.loads(_variant_ask(client, probe).body)["data"]["estimatedBalanceValue"]
+        for _ in range(4 * MOVE_EVERY)
+    ]
+    assert len(set(values)) == 4
+    assert {len(v.partition(".")[2]) for v in values} == {2}  # the decimals never move
+    empty = json.loads(_variant_ask(client, VARIANT_PROBES[2]).body)["data"]
+    assert empty["estimatedBalanceValue"] == "0.00"  # nothing held: nothing to revalue

@@ -107,7 +107,14 @@ def run(args: argparse.Namespace) -> int:
         authority = app.authority
         expired = authority.issue(now=time.time() - 2 * TOKEN_TTL_SECONDS).token
         token = authority.issue().token
-        profile = describe(fixtures, base_url, token, expired, places=decimal_places(switches))
+        profile = describe(
+            fixtures,
+            base_url,
+            token,
+            expired,
+            places=decimal_places(switches),
+            moving=switches.moving_prices,
+        )
         try:
             write_profile(args.write_profile, profile)
         except OSError as exc:

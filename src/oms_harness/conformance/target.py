@@ -75,6 +75,7 @@ class Target:
             roles=self.roles(),
             supported_currencies=tuple(self.profile.supported_currencies),
             expected=self.profile.expected,
+            stable_balances=self.profile.stable_balances,
         )
 
 

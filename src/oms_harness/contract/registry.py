@@ -151,7 +151,7 @@ _RULES = (
         "balance",
         "normal",
         f"{DATA}/estimatedBalanceValue",
-        "the same question (explicit default currency included) gets the same value",
+        "a repeated question gets the same value (if the profile sets stable_balances)",
     ),
     Rule(
         "updated-at.not-null",

@@ -9,7 +9,8 @@ contract is silent (an unsupported or repeated currency code) the status is left
 only what still holds is judged.
 
 Rules that span answers (one number of decimals per currency, the same question gets the
-same value) live in :class:`AnswerHistory`; pass one object to every call of a run.
+same value, where the profile declares ``stable_balances``) live in :class:`AnswerHistory`;
+pass one object to every call of a run.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Expectations:
     supported_currencies: tuple[str, ...]
     expected: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Role -> currency -> the exact decimal string the target holds."""
+    stable_balances: bool = False
+    """The profile says values do not move during a run: repeated answers must agree."""
 
     def role_of(self, customer_id: str) -> str | None:
         for role, cid in self.roles.items():
@@ -232,7 +235,9 @@ def _balance(
     if wanted is not None:
         violations += rules.check_expected_value(value, wanted, f"role {role} {currency}")
     if history is not None:
-        violations += history.observe(sent.customer_id, currency, value)
+        violations += history.observe(
+            sent.customer_id, currency, value, compare_values=expectations.stable_balances
+        )
     return violations
 
 
@@ -251,8 +256,14 @@ class AnswerHistory:
     places: dict[str, tuple[int, str]] = field(default_factory=dict)
     values: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def observe(self, customer_id: str, currency: str, value: str) -> list[Violation]:
-        """Record one valid decimal value; the violations it reveals against earlier ones."""
+    def observe(
+        self, customer_id: str, currency: str, value: str, *, compare_values: bool = True
+    ) -> list[Violation]:
+        """Record one valid decimal value; the violations it reveals against earlier ones.
+
+        ``compare_values`` is off where the target's balances may move between answers (the
+        profile does not declare ``stable_balances``): only the decimals are compared then.
+        """
         violations = []
         where = f"{customer_id} {currency}"
         places = decimal_string.fraction_digits(value)
@@ -265,6 +276,8 @@ class AnswerHistory:
                     f"({where}), {first_places} before ({first_where})",
                 )
             )
+        if not compare_values:
+            return violations
         earlier = self.values.get((customer_id, currency), value)
         self.values[(customer_id, currency)] = value
         if earlier != value and not rules.same_amount(earlier, value):

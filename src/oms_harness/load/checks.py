@@ -56,15 +56,22 @@ def status_reason(status: int, expected: int, raw: bytes) -> str:
     return f"status {shown}, expected {expected}"
 
 
-def expectations_for(kinds: Sequence[RequestKind]) -> Expectations:
-    """What the judge needs, from the run's request mix (the plan carries no profile)."""
+def expectations_for(
+    kinds: Sequence[RequestKind], *, stable_balances: bool = False
+) -> Expectations:
+    """What the judge needs, from the run's request mix and the plan (it carries no profile)."""
     roles = {k.role: k.customer_id for k in kinds if k.role in ROLE_STATUS}
     currencies = tuple(dict.fromkeys(k.currency for k in kinds if k.currency is not None))
     expected: dict[str, dict[str, str]] = {}
     for kind in kinds:
         if kind.currency is not None and kind.expected_value is not None:
             expected.setdefault(kind.role, {})[kind.currency] = kind.expected_value
-    return Expectations(roles=roles, supported_currencies=currencies, expected=expected)
+    return Expectations(
+        roles=roles,
+        supported_currencies=currencies,
+        expected=expected,
+        stable_balances=stable_balances,
+    )
 
 
 class LoadChecker:
@@ -78,9 +85,11 @@ class LoadChecker:
     answer; a cache hit costs a dictionary lookup.
     """
 
-    def __init__(self, kinds: Sequence[RequestKind], size: int = 4096) -> None:
+    def __init__(
+        self, kinds: Sequence[RequestKind], size: int = 4096, *, stable_balances: bool = False
+    ) -> None:
         self.size = size
-        self.expectations = expectations_for(kinds)
+        self.expectations = expectations_for(kinds, stable_balances=stable_balances)
         self.history = AnswerHistory()
         self._passed: OrderedDict[tuple[str, int, bytes, str | None], None] = OrderedDict()
         self.hits = 0

@@ -123,7 +123,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
     STATE.fast = chosen.name == transport.RAW
     if warning:
         print(f"WARNING {warning}", flush=True)
-    check = LoadChecker(kinds)
+    check = LoadChecker(kinds, stable_balances=STATE.plan.stable_balances)
     check.warm_up(kinds)
     STATE.generator = Generator(
         send=chosen.send,

@@ -44,9 +44,17 @@ class AgentPlan:
     kinds: tuple[RequestKind, ...]
     results_path: str = ""
     """Where the master writes the merged results; ``-``: log them; empty: nowhere (workers)."""
+    stable_balances: bool = False
+    """The profile's ``stable_balances``: repeated answers must agree (judged under load too)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"kinds": [k.to_json() for k in self.kinds], "results_path": self.results_path}
+        found: dict[str, Any] = {
+            "kinds": [k.to_json() for k in self.kinds],
+            "results_path": self.results_path,
+        }
+        if self.stable_balances:  # absent = false: plans written before it still read
+            found["stable_balances"] = True
+        return found
 
     def dumps(self, *, compact: bool = False) -> str:
         if compact:
@@ -58,6 +66,7 @@ class AgentPlan:
         return cls(
             kinds=tuple(RequestKind.from_json(k) for k in data["kinds"]),
             results_path=str(data.get("results_path") or ""),
+            stable_balances=data.get("stable_balances") is True,
         )
 
     def write(self, path: Path) -> None:

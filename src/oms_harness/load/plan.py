@@ -65,6 +65,7 @@ class LoadPlan:
     timeout_s: float = TIMEOUT_S
     kinds: tuple[RequestKind, ...] = ()
     transport: str = "auto"
+    stable_balances: bool = False
 
     @property
     def shaped(self) -> bool:
@@ -93,7 +94,9 @@ class LoadPlan:
         return self.agent_options.backstop_s
 
     def agent_plan(self, results_path: str) -> AgentPlan:
-        return AgentPlan(kinds=self.kinds, results_path=results_path)
+        return AgentPlan(
+            kinds=self.kinds, results_path=results_path, stable_balances=self.stable_balances
+        )
 
     def _run_args(self) -> list[str]:
         """What every master (local or in a container) is given, the ``--oms-*`` included."""
@@ -209,6 +212,7 @@ def build_plan(
     drain_s: float = DRAIN_S,
     timeout_s: float = TIMEOUT_S,
     transport: str = "auto",
+    stable_balances: bool = False,
 ) -> LoadPlan:
     """Validate a run before anything starts (every problem is a :class:`UsageError`)."""
     safety.check_target(base_url, allow_production=allow_production)
@@ -241,6 +245,7 @@ def build_plan(
         timeout_s=timeout_s,
         kinds=kinds,
         transport=transport,
+        stable_balances=stable_balances,
     )
 
 
@@ -272,6 +277,7 @@ def container_plan(
         distribution=Distribution("master", expect_workers=workers),
         ramp_up=ramp_up,
         kinds=tuple(build_mix(profile)),
+        stable_balances=profile.stable_balances,
     )
 
 

@@ -252,6 +252,7 @@ def run_load(
         drain_s=drain_s,
         timeout_s=timeout_s,
         transport=transport,
+        stable_balances=profile.stable_balances,
     )
     schedule, dist = plan.schedule, plan.distribution
     limits_in_force = slo.resolve(profile.slo, slo_overrides, schedule.mean_rps)

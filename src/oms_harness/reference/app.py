@@ -25,7 +25,7 @@ from ..contract import spec, typeid
 from .auth import TOKEN_TTL_SECONDS, AuthPolicy, TokenAuthority
 from .data import Fixtures
 from .faults import Faults
-from .mutants import RARE_EVERY, Switches
+from .mutants import MOVE_EVERY, RARE_EVERY, Switches
 from .responses import Renderer, Response, build, chunked, dump, gzipped, without_body
 
 Scope = MutableMapping[str, Any]
@@ -254,8 +254,13 @@ class ReferenceApp:
             self._served += 1
             if self._served % RARE_EVERY == 0:
                 return self._renderer.balance(
-                    self.fixtures.customers[served_as], currency, one_cent_off=True
+                    self.fixtures.customers[served_as], currency, units_off=1
                 )
+        if sw.moving_prices:
+            self._served += 1
+            tick = 1 + self._served // MOVE_EVERY % 4  # never the fixture's own value
+            customer = self.fixtures.customers[served_as]
+            return self._renderer.balance(customer, currency, units_off=tick)
         return answers[currency]
 
     def _folded_known(self, customer_id: str) -> str:

@@ -34,11 +34,13 @@ def describe(
     expired_token: str | None = None,
     *,
     places: int | None = None,
+    moving: bool = False,
 ) -> TargetProfile:
     """Profile for the reference at ``base_url`` with an inline bearer ``token``.
 
     ``expired_token`` is one the server signed whose ``exp`` has passed: without it no
-    client could prove that the target refuses expired tokens.
+    client could prove that the target refuses expired tokens. A server whose values move
+    (``moving``) gets a profile like a live sandbox's: no pinned values, not stable.
     """
     by_role = fixtures.by_role()
     customers = {role: customer.id for role, customer in by_role.items()}
@@ -49,7 +51,7 @@ def describe(
             for code in fixtures.currencies
         }
         for role in ("funded", "empty")
-        if role in by_role
+        if role in by_role and not moving
     }
     return TargetProfile(
         base_url=base_url,
@@ -57,6 +59,7 @@ def describe(
         customers=customers,
         supported_currencies=fixtures.currencies,
         expected=expected,
+        stable_balances=not moving,  # fixture data, valued at fixed rates
         name=PROFILE_NAME,
     )
 

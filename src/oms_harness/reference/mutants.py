@@ -62,6 +62,9 @@ bounded load smoke against these (and the kill must come from its contract viola
 RARE_EVERY = 300
 """``rare-wrong-value`` breaks one balance answer in this many (a conformance run sends far
 fewer; a load smoke far more)."""
+MOVE_EVERY = 25
+"""``moving-prices`` moves each non-zero balance by one minor unit every this many answers,
+over four steps above the fixture's value (a short run sees several values of one question)."""
 
 VARIANTS: Mapping[str, str] = {
     "unsupported-currency-as-usd": (
@@ -71,6 +74,10 @@ VARIANTS: Mapping[str, str] = {
     "currency-case-folded": 'a lower-case supported code is served ("eur" -> EUR)',
     "lookup-before-currency": "an unknown customer with an unsupported code answers 404, not 400",
     "four-decimal-places": 'every value has 4 decimals ("2400.3000"); its profile expects them',
+    "moving-prices": (
+        "balances move by a minor unit every few answers, like a sandbox valuing at live "
+        "prices; its profile pins no values and does not declare stable_balances"
+    ),
     "updated-at-offset": 'updatedAt carries a +02:00 offset ("2026-05-28T11:10:42.500+02:00")',
     "updated-at-nanoseconds": 'updatedAt always has 9 fraction digits ("...:42.500000000Z")',
     "updated-at-lower-case": 'updatedAt uses lower-case "t" and "z" (RFC 3339 section 5.6)',
@@ -140,6 +147,7 @@ class Switches:
     currency_case_folded: bool = False
     lookup_before_currency: bool = False
     four_decimal_places: bool = False
+    moving_prices: bool = False
     updated_at_offset: bool = False
     updated_at_nanoseconds: bool = False
     updated_at_lower_case: bool = False

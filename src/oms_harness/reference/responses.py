@@ -244,14 +244,15 @@ class Renderer:
             return self.provider_unreachable()
         return {code: self.balance(customer, code) for code in self.fixtures.currencies}
 
-    def balance(self, customer: Customer, currency: str, *, one_cent_off: bool = False) -> Response:
-        """The 200 answer for one customer in one currency (``rare-wrong-value``: a cent off)."""
+    def balance(self, customer: Customer, currency: str, *, units_off: int = 0) -> Response:
+        """The 200 answer for one customer in one currency, ``units_off`` minor units above the
+        truth (``rare-wrong-value``: one; ``moving-prices``: a price tick; zero stays zero)."""
         value = valuation.balance_value(
             customer, currency, self.fixtures, inverted=self.sw.wrong_conversion, places=self.places
         )
-        if one_cent_off:
+        if units_off and Decimal(value) != 0:
             places = decimal_string.fraction_digits(value)
-            value = format(Decimal(value) + Decimal(1).scaleb(-places), "f")
+            value = format(Decimal(value) + Decimal(units_off).scaleb(-places), "f")
         data = [
             ("customerId", json.dumps(self._echoed_id(customer.id))),
             ("estimatedBalanceCurrencyCode", json.dumps(currency)),
