@@ -191,8 +191,10 @@ class _Gate:
                 verdict = replace(verdict, load=self._load())
         except HarnessError as exc:
             message = self.secrets.scrub(str(exc))
-            self.progress(self.phase, f"stopped: {message}")
             kind = "Target unavailable" if isinstance(exc, TargetUnavailableError) else "Stopped"
+            # the conformance summary is left to the table: this line names the kind of stop
+            unavailable = "target unavailable: " if kind == "Target unavailable" else ""
+            self.progress(self.phase, f"stopped: {unavailable}{message}")
             allure.write_problem_result(
                 self.results_dir,
                 phase=self.phase,
