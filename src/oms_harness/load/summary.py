@@ -218,12 +218,22 @@ def format_report(summary: Mapping[str, Any]) -> str:
         "  latency ms      "
         + "  ".join(f"{k:>8}" for k in ("p50", "p90", "p95", "p99", "p99.9", "max")),
     ]
+    unresolved: set[str] = set()
     for name, row in (("corrected", corrected), ("raw", raw)):
-        cells = "  ".join(
-            f"{row.get(k):>8}" if row.get(k) is not None else f"{'-':>8}"
-            for k in ("p50", "p90", "p95", "p99", "p99.9", "max")
+        count = int(row.get("count") or 0)
+        cells = []
+        for k in ("p50", "p90", "p95", "p99", "p99.9", "max"):
+            value = row.get(k)
+            mark = "*" if value is not None and histograms.beyond_samples(k, count) else ""
+            unresolved.update([k] if mark else [])
+            cells.append(f"{value}{mark}".rjust(8) if value is not None else f"{'-':>8}")
+        lines.append(f"  {name:<14}" + "  ".join(cells))
+    if unresolved:
+        names = ", ".join(sorted(unresolved))
+        lines.append(
+            f"  * {names}: beyond what {int(corrected.get('count') or 0)} samples resolve "
+            "(shown as the largest sample)"
         )
-        lines.append(f"  {name:<14}{cells}")
     lines.append("  SLOs (latency judged on corrected figures):")
     lines += [f"    {v['description']}" for v in summary["slo"]["verdicts"]]
     for reason, count in list(summary["errors"]["by_reason"].items())[:8]:
