@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import math
 import os
@@ -40,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,23 +215,48 @@ def run_stock(target: Target, seconds: int, connections: int) -> tuple[float, in
     return cpu, int(rows["Aggregated"]["Request Count"])
 
 
-def run_harness(target: Target, seconds: int, connections: int) -> tuple[float, int]:
-    """(CPU seconds, requests) of one `oms-harness load` run (every answer checked)."""
+def run_harness(
+    target: Target, seconds: int, connections: int, source: Path | None = None
+) -> tuple[float, int]:
+    """(CPU seconds, requests) of one `oms-harness load` run (every answer checked); with
+    ``source``, the harness of that ``src`` directory (a baseline revision) instead."""
     reports = Path(tempfile.mkdtemp(prefix="bench-load-", dir=target.directory))
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
     before = _children_cpu()
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "oms_harness", "load", "--profile", str(target.profile),
          "--scenario", "steady", "--rate", f"{target.rate or 30000:g}", "--duration", f"{seconds}s",
          "--users", str(connections), "--max-rate", "1000000",
          "--report-dir", str(reports)],
-        capture_output=True, text=True, timeout=seconds + 120, check=False,
+        capture_output=True, text=True, timeout=seconds + 120, check=False, env=env,
     )  # fmt: skip
     cpu = _children_cpu() - before
-    summary = json.loads(next(reports.glob("*/summary.json")).read_text())
+    summaries = list(reports.glob("*/summary.json"))
+    if not summaries:
+        sys.exit(f"the harness wrote no summary (exit {run.returncode}):\n{run.stderr[-2000:]}")
+    summary = json.loads(summaries[0].read_text())
     shutil.rmtree(reports, ignore_errors=True)
     if summary["errors"]["total"]:
         sys.exit(f"the harness saw failures: {summary['errors']['by_reason']}")
     return cpu, int(summary["achieved"]["requests"])
+
+
+def baseline_source(revision: str, directory: Path) -> Path:
+    """The ``src`` tree of a git revision of this repository, exported under ``directory``
+    with the files it locates beside it (spec, suites: the whole tree, a few MB)."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(
+        ["git", "-C", str(root), "archive", "--format=tar", revision],
+        capture_output=True, check=False, timeout=60,
+    )  # fmt: skip
+    if archive.returncode:
+        sys.exit(f"cannot export {revision}: {archive.stderr.decode(errors='replace').strip()}")
+    subprocess.run(
+        ["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True, timeout=60
+    )
+    return directory / "src"
 
 
 @dataclass(frozen=True)
@@ -247,28 +274,39 @@ class Target:
         return f"{self.base_url}/customers/{self.funded}/balance?estimatedBalanceCurrencyCode=USD"
 
 
-TOOLS = {"wrk": run_wrk, "FastHttpUser": run_stock, "harness": run_harness}
+Tool = Callable[[Target, int, int], tuple[float, int]]
+TOOLS: dict[str, Tool] = {"wrk": run_wrk, "FastHttpUser": run_stock, "harness": run_harness}
 
 
 def marginal(
-    rounds: int, short: int, long: int, connections: int, rate: float | None = None
+    rounds: int,
+    short: int,
+    long: int,
+    connections: int,
+    rate: float | None = None,
+    tools: list[str] | None = None,
+    baseline: str | None = None,
 ) -> None:
     """Marginal CPU µs per request of each tool, alternating, medians (see the docstring)."""
-    figures: dict[str, list[float]] = {name: [] for name in TOOLS}
+    chosen: dict[str, Tool] = {name: TOOLS[name] for name in tools or TOOLS}
     with local_reference() as reference:
         token = reference.profile.credentials.token or ""
         funded = reference.profile.customers["funded"]
         directory = Path(tempfile.mkdtemp(prefix="bench-marginal-"))
         try:
+            if baseline:
+                source = baseline_source(baseline, directory)
+                chosen[f"harness@{baseline}"] = functools.partial(run_harness, source=source)
+            figures: dict[str, list[float]] = {name: [] for name in chosen}
             profile = bench_profile(reference.profile_path, funded, token, reference.base_url,
                                     directory)  # fmt: skip
             target = Target(reference.base_url, token, funded, profile, directory, rate)
-            names = list(TOOLS)
+            names = list(chosen)
             for number in range(rounds):
                 order = names[number % len(names) :] + names[: number % len(names)]
                 for name in order:
-                    cpu_short, req_short = TOOLS[name](target, short, connections)
-                    cpu_long, req_long = TOOLS[name](target, long, connections)
+                    cpu_short, req_short = chosen[name](target, short, connections)
+                    cpu_long, req_long = chosen[name](target, long, connections)
                     extra = req_long - req_short
                     micros = (cpu_long - cpu_short) / extra * 1e6 if extra > 0 else float("nan")
                     figures[name].append(micros)
@@ -283,24 +321,34 @@ def marginal(
     # a round whose long run answered no more than its short one (a machine busy enough to
     # halve the rate) has no marginal figure: it is reported and left out of the medians
     valid = {name: [v for v in values if math.isfinite(v)] for name, values in figures.items()}
-    medians = {name: statistics.median(values) for name, values in valid.items()}
+    medians = {
+        name: statistics.median(values) if values else float("nan")
+        for name, values in valid.items()
+    }
     print()
     for name, value in medians.items():
-        values = valid[name]
+        values = valid[name] or [value]
         print(
             f"median marginal CPU per checked request, {name:>12}: {value:6.1f} µs "
-            f"({min(values):.0f}-{max(values):.0f}; {len(values)} of {rounds} rounds)"
+            f"({min(values):.0f}-{max(values):.0f}; {len(valid[name])} of {rounds} rounds)"
         )
-    ratios = [
-        h / s
-        for h, s in zip(figures["harness"], figures["FastHttpUser"], strict=True)
-        if math.isfinite(h / s)
-    ]
-    print(
-        f"harness / FastHttpUser: {medians['harness'] / medians['FastHttpUser']:.2f} "
-        f"(per round {min(ratios):.2f}-{max(ratios):.2f}; target <= 0.35)"
-    )
-    print(f"harness / wrk: {medians['harness'] / medians['wrk']:.2f} (target <= 4)")
+    for harness in [name for name in medians if name.startswith("harness")]:
+        for other, target_ratio in (("FastHttpUser", 0.35), ("wrk", 4.0)):
+            if other not in medians:
+                continue
+            ratios = [
+                h / o
+                for h, o in zip(figures[harness], figures[other], strict=True)
+                if math.isfinite(h / o)
+            ]
+            spread = f"per round {min(ratios):.2f}-{max(ratios):.2f}; " if ratios else ""
+            print(
+                f"{harness} / {other}: {medians[harness] / medians[other]:.2f} "
+                f"({spread}target <= {target_ratio:g})"
+            )
+    if baseline and "harness" in medians:
+        before = medians[f"harness@{baseline}"]
+        print(f"harness / harness@{baseline}: {medians['harness'] / before:.2f}")
 
 
 def main() -> None:
@@ -318,6 +366,17 @@ def main() -> None:
         "always saturates); steadier than saturation on a busy machine",
     )
     parser.add_argument(
+        "--tools",
+        default=",".join(TOOLS),
+        help=f"comma-separated tools of the marginal measurement (default: {','.join(TOOLS)})",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run the harness of this git revision (its src/ exported to a temporary "
+        "directory), alternating with the others: before/after in the same run",
+    )
+    parser.add_argument(
         "--throughput", action="store_true", help="the older rate comparison instead"
     )
     parser.add_argument(
@@ -330,7 +389,13 @@ def main() -> None:
         cpu_per_request(args.seconds, args.connections, args.repeat)
         return
     if not args.throughput:
-        marginal(args.rounds, args.short, args.long, args.connections, args.rate)
+        tools = [name.strip() for name in args.tools.split(",") if name.strip()]
+        unknown = sorted(set(tools) - set(TOOLS))
+        if unknown:
+            parser.error(f"unknown tool(s) {', '.join(unknown)}: choose from {', '.join(TOOLS)}")
+        marginal(
+            args.rounds, args.short, args.long, args.connections, args.rate, tools, args.baseline
+        )
         return
     runs: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}
     per_core: dict[str, list[float]] = {"wrk": [], "harness-1": [], "harness-2": []}

@@ -8,12 +8,13 @@ The seed comes from the runner (``--seed``) and is printed in its summary.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import allure
 
 from oms_harness.conformance import fuzz
-from oms_harness.conformance.target import session_target
+from oms_harness.conformance.target import ENV_REPRO, session_target
 
 FEATURE = "Fuzz"
 SPEC_POINTER = "/paths/~1customers~1{id}~1balance/get"
@@ -23,10 +24,13 @@ positive = fuzz.load_schema(_TARGET, negative=False)
 negative = fuzz.load_schema(_TARGET, negative=True)
 
 
+_REPRO = os.environ.get(ENV_REPRO) or f"oms-harness conformance --only fuzz --seed {_TARGET.seed}"
+
+
 def _describe_run() -> None:
     allure.dynamic.description(
-        f"seed {_TARGET.seed}, {_TARGET.max_examples} examples: "
-        f"`oms-harness conformance --only fuzz --seed {_TARGET.seed}` reproduces this run"
+        f"seed {_TARGET.seed}, {_TARGET.max_examples} examples. Reproduce this run:\n\n"
+        f"```\n{_REPRO}\n```"
     )
 
 

@@ -9,6 +9,12 @@ Proves what a reviewer sees when they open ``reports/allure-report/index.html`` 
 * a result that links into the spec shows the linked spec section as an attachment, and the
   whole pinned spec is under Overview > Global Attachments (Allure 3 shows only http(s)
   links as links, so the relative spec links cannot be followed from disk);
+* no attachment is "missed": none is flagged so in the embedded data, and every result's
+  page, visited one by one with every attachment expanded, shows no "Failed to load
+  attachment";
+* a failed semantic check shows its request, the response pretty-printed, and a curl that
+  pastes (``$OMS_TOKEN``, never the token); a failed SLO shows its plot;
+* with ``--min-history N``: an SLO's History tab lists at least N earlier runs;
 * the page makes no request beyond ``file:``/``data:``/``blob:`` URLs (no analytics, no CDN).
 
 Chromium is driven over ``--remote-debugging-pipe`` (the DevTools protocol on fds 3/4), so
@@ -16,7 +22,8 @@ only the standard library and oms-harness are needed, and runs with everything t
 phone home switched off, in a throwaway profile.
 Debian: ``apt-get update && apt-get install -y chromium``.
 
-    python scripts/check_report.py reports/allure-report/index.html --out reports/screenshots
+    python scripts/check_report.py reports/allure-report/index.html --out reports/screenshots \
+        [--min-history 1]
 
 Prints a JSON verdict; exits 0 when every check holds, 1 when one fails, 2 when Chromium or
 the report is missing.
@@ -29,6 +36,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +45,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from oms_harness.contract.registry import SLO_CHECK_PREFIX
 from oms_harness.report.embedded import embedded_files
 
 CHROMIUM_FLAGS = (
@@ -58,6 +67,7 @@ SPEC_SECTION_MARK = "# spec/openapi.yaml#"
 """First line of a spec-section attachment (``oms_harness.report.allure``)."""
 _EXPAND_ATTACHMENTS = (
     "Array.from(document.querySelectorAll('button span[class*=\"arrow-button\"]'))"
+    ".filter(s => !s.querySelector('svg[class*=\"--opened\"]'))"  # a click would close it
     ".map(s => { s.closest('button').click(); return 1; }).length"
 )
 
@@ -85,11 +95,60 @@ def with_spec_section(results: list[dict[str, Any]]) -> dict[str, Any] | None:
         r
         for r in results
         if any(
-            str(a.get("link", {}).get("name", "")).startswith("spec ")
-            for a in r.get("attachments", [])
+            str(link.get("name", "")).startswith("spec ")
+            for link in _attachment_links(r.get("steps", []))
         )
     ]
     found.sort(key=lambda r: r.get("status") not in ("failed", "broken"))
+    return found[0] if found else None
+
+
+def _attachment_links(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    links: list[dict[str, Any]] = []
+    for step in steps:
+        if step.get("type") == "attachment" and isinstance(step.get("link"), dict):
+            links.append(step["link"])
+        links += _attachment_links(step.get("steps", []))
+    return links
+
+
+def missed_attachments(results: list[dict[str, Any]]) -> list[str]:
+    """``result name: attachment name`` for every attachment Allure could not link."""
+    return [
+        f"{r.get('name')}: {link.get('name')}"
+        for r in results
+        for link in _attachment_links(r.get("steps", []))
+        if link.get("missed")
+    ]
+
+
+def _label(result: dict[str, Any], name: str) -> str:
+    return next(
+        (str(lb.get("value")) for lb in result.get("labels", []) if lb.get("name") == name), ""
+    )
+
+
+def failed_semantic(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A failed contract check with an HTTP exchange (not fuzz, not load)."""
+    found = [
+        r
+        for r in results
+        if r.get("status") == "failed"
+        and _label(r, "epic") != "Load"
+        and _label(r, "feature") != "Fuzz"
+        and any(link.get("name") == "curl" for link in _attachment_links(r.get("steps", [])))
+    ]
+    return sorted(found, key=lambda r: str(r.get("name")))[0] if found else None
+
+
+def slo_result(results: list[dict[str, Any]], status: str | None = None) -> dict[str, Any] | None:
+    """An SLO result (failed ones when ``status`` says so), p95 first."""
+    found = [
+        r
+        for r in results
+        if _label(r, "feature") == "SLOs" and (status is None or r.get("status") == status)
+    ]
+    found.sort(key=lambda r: ("p95" not in str(r.get("fullName")), str(r.get("fullName"))))
     return found[0] if found else None
 
 
@@ -216,13 +275,42 @@ class DevTools:
         self._reader.close()
 
 
-def check(report: Path, out: Path, browser: str, width: int, height: int) -> dict[str, Any]:
+_TAB = "!!document.querySelector('[data-testid=\"test-result-tab-{tab}\"]')"
+_LOADING = "document.querySelectorAll('[class*=\"test-result-spinner\"]').length === 0"
+"""No attachment still loading (the navigation tree keeps spinners of its own)."""
+_FAILED_TO_LOAD = "Failed to load attachment"
+_HAS_ATTACHMENTS = "document.querySelectorAll('button span[class*=\"arrow-button\"]').length > 0"
+
+
+def open_result(tools: DevTools, url: str, result: dict[str, Any], tab: str) -> bool:
+    """Navigate to one result's tab and expand every attachment; True once it shows.
+
+    The Attachments tab lists only the attachments Allure could link; a missed one shows,
+    as "Failed to load attachment", only on the Overview tab, in the body of the result.
+    """
+    tools.call("Page.navigate", {"url": f"{url}#/{result['id']}/{tab}"})
+    name = json.dumps(str(result.get("name", ""))[:60])
+    shown = tools.wait_for(_TAB.format(tab=tab) + f" && document.body.innerText.includes({name})")
+    if tab in ("attachments", "overview") and shown:
+        tools.wait_for(_HAS_ATTACHMENTS, timeout_s=5)
+        tools.evaluate(_EXPAND_ATTACHMENTS)
+        tools.wait_for(_LOADING, timeout_s=10)
+    return shown
+
+
+def check(
+    report: Path, out: Path, browser: str, width: int, height: int, min_history: int = 0
+) -> dict[str, Any]:
     """Every check and screenshot; the verdict as a JSON-ready dict."""
     results = embedded_results(report)
-    failed = first_failed(results)
+    failed = failed_semantic(results) or first_failed(results)
     url = report.as_uri()
     verdict: dict[str, Any] = {"report": str(report), "checks": {}, "screenshots": {}}
     checks: dict[str, bool] = verdict["checks"]
+    missed = missed_attachments(results)
+    checks["no attachment missed in the data"] = not missed
+    verdict["missed_attachments_count"] = len(missed)
+    verdict["missed_attachments"] = missed[:20]
     with tempfile.TemporaryDirectory(prefix="oms-chromium-") as profile_dir:
         tools = DevTools(browser, Path(profile_dir))
         try:
@@ -238,11 +326,7 @@ def check(report: Path, out: Path, browser: str, width: int, height: int) -> dic
             tools.screenshot(out / "overview.png")
             if failed is not None:
                 verdict["failed_check"] = failed.get("name")
-                tools.call("Page.navigate", {"url": f"{url}#/{failed['id']}/attachments"})
-                checks["failed check opens"] = tools.wait_for(
-                    "!!document.querySelector('[data-testid=\"test-result-tab-attachments\"]')"
-                )
-                tools.evaluate(_EXPAND_ATTACHMENTS)
+                checks["failed check opens"] = open_result(tools, url, failed, "attachments")
                 checks["request and response shown"] = tools.wait_for(
                     "document.body.innerText.includes('HTTP ')"
                     " && /authorization: Bearer \\[redacted\\]/i.test(document.body.innerText)"
@@ -250,7 +334,13 @@ def check(report: Path, out: Path, browser: str, width: int, height: int) -> dic
                 path = out / "failed-check.png"
                 tools.screenshot(path)
                 verdict["screenshots"]["failed check"] = str(path)
+            _check_failed_semantic(tools, url, results, out, verdict)
+            _check_failed_slo(tools, url, results, out, verdict)
+            _check_categories(tools, url, results, out, verdict)
             _check_spec(tools, url, results, out, verdict)
+            _check_every_result(tools, url, results, verdict)
+            if min_history:
+                _check_history(tools, url, results, out, verdict, min_history)
             remote = [u for u in tools.requested_urls() if not u.startswith(LOCAL_SCHEMES)]
             checks["no network requests"] = not remote
             verdict["remote_requests"] = remote[:10]
@@ -258,6 +348,118 @@ def check(report: Path, out: Path, browser: str, width: int, height: int) -> dic
             tools.close()
     verdict["ok"] = all(checks.values())
     return verdict
+
+
+def _check_every_result(
+    tools: DevTools, url: str, results: list[dict[str, Any]], verdict: dict[str, Any]
+) -> None:
+    """Visit each result with an attachment (its Overview, where a missed attachment shows),
+    expand them all, and look for a load failure."""
+    failing: list[str] = []
+    visited = 0
+    for result in results:
+        if not _attachment_links(result.get("steps", [])):
+            continue
+        visited += 1
+        if not open_result(tools, url, result, "overview"):
+            failing.append(f"{result.get('name')}: page did not open")
+        elif _FAILED_TO_LOAD in tools.text():
+            failing.append(f"{result.get('name')}: {_FAILED_TO_LOAD}")
+    verdict["results_visited"] = visited
+    verdict["attachments_failing_count"] = len(failing)
+    verdict["attachments_failing"] = failing[:20]
+    verdict["checks"]["every attachment loads"] = visited > 0 and not failing
+
+
+def _check_failed_semantic(
+    tools: DevTools, url: str, results: list[dict[str, Any]], out: Path, verdict: dict[str, Any]
+) -> None:
+    """A failed check is actionable: request, indented response, a curl that pastes."""
+    result = failed_semantic(results)
+    if result is None:
+        return
+    verdict["failed_semantic"] = result.get("name")
+    open_result(tools, url, result, "attachments")
+    text = tools.text()
+    verdict["checks"]["failure is actionable"] = (
+        "HTTP " in text
+        and bool(re.search(r"\n\s{2,}\"data\": \{", text))  # the body is indented
+        and "Authorization: Bearer $OMS_TOKEN" in text
+        and str(result.get("error", {}).get("message", "")).startswith("[")
+    )
+    tools.screenshot(out / "failed-semantic.png")
+    verdict["screenshots"]["failed semantic check"] = str(out / "failed-semantic.png")
+
+
+def _check_failed_slo(
+    tools: DevTools, url: str, results: list[dict[str, Any]], out: Path, verdict: dict[str, Any]
+) -> None:
+    """A failed SLO shows its plot and the failures by cause."""
+    result = slo_result(results, "failed")
+    if result is None:
+        return
+    verdict["failed_slo"] = result.get("name")
+    open_result(tools, url, result, "attachments")
+    verdict["checks"]["failed SLO shows its plot"] = tools.wait_for(
+        "Array.from(document.images).some(i => i.complete && i.naturalWidth > 300)"
+        " && ['answers broke a contract rule', 'failed requests (error_rate',"
+        " 'no failed requests'].some(t => document.body.innerText.includes(t))"
+    )
+    tools.screenshot(out / "failed-slo.png")
+    verdict["screenshots"]["failed SLO"] = str(out / "failed-slo.png")
+
+
+_OPEN_CATEGORY = (
+    "(() => {{ const el = Array.from(document.querySelectorAll('*')).find(e =>"
+    " e.childElementCount === 0 && e.textContent.trim() === {name}); if (el) el.click();"
+    " return !!el; }})()"
+)
+
+
+def _check_categories(
+    tools: DevTools, url: str, results: list[dict[str, Any]], out: Path, verdict: dict[str, Any]
+) -> None:
+    """Contract violations are grouped by rule id (each message names its own URL)."""
+    rules = sorted({_label(r, "rule") for r in results if r.get("status") == "failed"} - {""})
+    conformance = [rule for rule in rules if not rule.startswith(SLO_CHECK_PREFIX)]
+    if not conformance:
+        return
+    tools.call("Page.navigate", {"url": f"{url}#categories"})
+    name = json.dumps("Contract violation")
+    tools.wait_for(f"document.body.innerText.includes({name})")
+    tools.evaluate(_OPEN_CATEGORY.format(name=name))
+    shown = tools.wait_for(
+        " && ".join(f"document.body.innerText.includes({json.dumps(r)})" for r in conformance)
+    )
+    verdict["rules_in_categories"] = conformance
+    verdict["checks"]["categories grouped by rule"] = shown
+    tools.screenshot(out / "categories.png")
+    verdict["screenshots"]["categories"] = str(out / "categories.png")
+
+
+def _check_history(
+    tools: DevTools,
+    url: str,
+    results: list[dict[str, Any]],
+    out: Path,
+    verdict: dict[str, Any],
+    min_history: int,
+) -> None:
+    """An SLO keeps one identity across runs: its History tab lists the earlier runs."""
+    result = slo_result(results)
+    checks: dict[str, bool] = verdict["checks"]
+    checks[f"SLO history has {min_history}+ entries"] = False
+    if result is None:
+        return
+    open_result(tools, url, result, "history")
+    counted = "document.querySelectorAll('[data-testid=\"test-result-history-item\"]').length"
+    tools.wait_for(f"{counted} >= {min_history}", timeout_s=10)
+    entries = int(tools.evaluate(counted) or 0)
+    verdict["history_slo"] = result.get("name")
+    verdict["history_entries"] = entries
+    checks[f"SLO history has {min_history}+ entries"] = entries >= min_history
+    tools.screenshot(out / "slo-history.png")
+    verdict["screenshots"]["SLO history"] = str(out / "slo-history.png")
 
 
 def _check_spec(
@@ -269,9 +471,7 @@ def _check_spec(
     checks["spec section attached"] = False
     if linked is not None:
         verdict["spec_check"] = linked.get("name")
-        tools.call("Page.navigate", {"url": f"{url}#/{linked['id']}/attachments"})
-        tools.wait_for("!!document.querySelector('[data-testid=\"test-result-tab-attachments\"]')")
-        tools.evaluate(_EXPAND_ATTACHMENTS)
+        open_result(tools, url, linked, "attachments")
         checks["spec section attached"] = tools.wait_for(
             f"document.body.innerText.includes({json.dumps(SPEC_SECTION_MARK)})"
         )
@@ -292,6 +492,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("reports/screenshots"))
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1100)
+    parser.add_argument(
+        "--min-history",
+        type=int,
+        default=0,
+        metavar="N",
+        help="require an SLO's History tab to list at least N earlier runs",
+    )
     args = parser.parse_args(argv)
     browser = chromium()
     if browser is None:
@@ -301,7 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     if not report.is_file():
         print(f"no report at {report}", file=sys.stderr)
         return 2
-    verdict = check(report, args.out.resolve(), browser, args.width, args.height)
+    verdict = check(report, args.out.resolve(), browser, args.width, args.height, args.min_history)
     print(json.dumps(verdict, indent=2))
     return 0 if verdict["ok"] else 1
 

@@ -18,8 +18,11 @@ SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie",
 
 _JWT_RE = re.compile(r"eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*")
 _AUTH_VALUE_RE = re.compile(
-    r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)([^\r\n\"',}]*)"
+    # no backslash in the value: in JSON text it starts the escaped closing quote
+    r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)([^\r\n\"',}\\]*)"
 )
+_VARIABLE_RE = re.compile(r"\$\{?[A-Za-z_][A-Za-z0-9_]*\}?")
+"""``$OMS_TOKEN``: a pasteable curl names the variable, which is no secret."""
 MIN_SECRET_LENGTH = 6
 """Shorter values would redact ordinary words; no real token or secret is this short."""
 
@@ -27,6 +30,8 @@ MIN_SECRET_LENGTH = 6
 def redact_authorization(value: str) -> str:
     """``"Bearer eyJ..."`` -> ``"Bearer [redacted]"``; keeps an empty credential visible."""
     scheme, _, credential = value.partition(" ")
+    if _VARIABLE_RE.fullmatch(credential.strip()):
+        return value
     if not credential.strip():
         # "Bearer" / "Bearer " carry no secret; a lone token (no scheme) is all secret.
         return value if scheme.lower() in {"bearer", "basic", "token", ""} else REDACTED

@@ -175,7 +175,11 @@ def test_unavailable_target_exits_3_and_skips_the_rest(
         json.loads(p.read_text(encoding="utf-8"))["statusDetails"]["message"]
         for p in results.glob("*-result.json")
     ]
-    assert messages == ["Target unavailable: cannot reach target: ConnectError"]
+    # the stopped phase (broken) and the load that never ran (skipped, as in JUnit)
+    assert sorted(messages) == [
+        "Load skipped: not run: the gate stopped in preflight",
+        "Target unavailable: cannot reach target: ConnectError",
+    ]
 
 
 def test_load_error_keeps_the_conformance_verdict(
@@ -530,6 +534,27 @@ def test_baseline_comparison_joins_the_gate_verdict(
     by_name = {r["name"]: r["status"] for r in results}
     assert by_name["Regression check p50 (sequential)"] == "failed"
     assert by_name["Regression check throughput (sequential)"] == "passed"
+    verdict = json.loads((tmp_path / "r" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["exit_code"] == 1
+    assert verdict["verdict"] == "FAIL: regression beyond the tolerance against the baseline"
+    regression = verdict["regression"]
+    assert regression["verdict"] == "regression"
+    assert regression["mode"] == "sequential"
+    p50 = next(f for f in regression["figures"] if f["figure"] == "p50")
+    assert p50["verdict"] == "regression"
+    assert p50["ci_pct"][0] > 0
+    assert regression["outputs"]["comparison"] == "regression/comparison.json"
+    assert verdict["drift"]["verdict"] == "not assessed"  # an 8 s smoke
+    assert "FAIL: regression beyond the tolerance" in summary
+
+
+def test_verdict_json_has_no_regression_without_a_baseline(
+    runners: Runners, profile: Path, tmp_path: Path
+) -> None:
+    assert gate(profile, tmp_path) == 0
+    verdict = json.loads((tmp_path / "r" / "verdict.json").read_text(encoding="utf-8"))
+    assert verdict["regression"] is None
+    assert verdict["drift"] is None
 
 
 def test_missing_baseline_stops_the_gate_before_any_request(

@@ -71,3 +71,20 @@ def test_tree_rewrites_only_files_with_secrets(tmp_path: Path) -> None:
     assert Redactor([TOKEN]).tree(tmp_path) == 1
     assert TOKEN not in dirty.read_text(encoding="utf-8")
     assert clean.read_text(encoding="utf-8") == "nothing to see"
+
+
+def test_a_variable_named_in_a_curl_is_kept() -> None:
+    """``$OMS_TOKEN`` is the variable's name, not a secret: the pasted curl must still run."""
+    line = 'curl -H "Authorization: Bearer $OMS_TOKEN" https://h/x'
+    assert Redactor(["a-real-token-value"])(line) == line
+    assert Redactor()('-H "Authorization: Bearer ${OMS_TOKEN}"').endswith('${OMS_TOKEN}"')
+    assert "[redacted]" in Redactor()("Authorization: Bearer $OMS_TOKEN-and-more")
+
+
+def test_json_text_stays_valid_json() -> None:
+    """In JSON text an Authorization value ends at the backslash of its escaped quote."""
+    import json
+
+    document = json.dumps({"trace": 'curl -H "Authorization: Bearer abcdefgh" x'})
+    redacted = Redactor()(document)
+    assert json.loads(redacted)["trace"] == 'curl -H "Authorization: Bearer [redacted]" x'

@@ -93,11 +93,17 @@ def test_no_pytest_warnings_and_spec_gaps_still_counted(semantic_run: Run) -> No
     assert "warnings summary" not in semantic_run.output
     assert semantic_run.result.spec_gaps
     tree = ET.parse(semantic_run.junit)
-    suite = next(tree.getroot().iter("testsuite"))
-    gaps = [p.get("value") for p in suite.iter("property") if p.get("name") == "spec_gap"]
+    root = tree.getroot()
+    gaps = [p.get("value") for p in root.iter("property") if p.get("name") == "spec_gap"]
     assert sorted(gaps) == sorted(semantic_run.result.spec_gaps)
     # xunit2 (the family the runner writes) has no <properties> inside a <testcase>.
-    assert all(case.find("properties") is None for case in suite.iter("testcase"))
+    assert all(case.find("properties") is None for case in root.iter("testcase"))
+    # each finding sits in the suite of the area it was counted in
+    for suite in root.iter("testsuite"):
+        found = [p for p in suite.iter("property") if p.get("name") == "spec_gap"]
+        area = semantic_run.result.areas.get(suite.get("name", ""))
+        assert area is not None, suite.get("name")
+        assert bool(found) == bool(area.spec_gaps), suite.get("name")
 
 
 def test_redacting_what_was_written_skips_unchanged_files(tmp_path: Path) -> None:

@@ -75,3 +75,28 @@ def test_rule_ids_are_found_in_failure_texts() -> None:
 
 def test_json_rows_have_the_promised_keys() -> None:
     assert set(rule("id.echo").to_json()) == {"id", "area", "severity", "spec", "description"}
+
+
+def test_the_check_name_is_the_first_registered_rule_a_failure_names() -> None:
+    text = "[schema.200] x; [decimal.wire-string] y; [response.schema] z (GET /a)"
+    assert registry.check_name(text) == "decimal.wire-string"  # schema.200: not a rule
+    assert rule_ids_in(text) == ["decimal.wire-string", "response.schema"]
+
+
+def test_later_brackets_do_not_name_the_check() -> None:
+    message = "[balance.expected] value 1, expected 2 (profile [currency.default] USD)"
+    assert registry.check_name(message) == "balance.expected"
+
+
+def test_slo_and_schemathesis_checks_keep_their_own_names() -> None:
+    assert registry.check_name("[slo.error_rate] SLO breach: 80%") == "slo.error_rate"
+    assert (
+        registry.check_name("[schemathesis.not_a_server_error] Server error")
+        == "schemathesis.not_a_server_error"
+    )
+
+
+def test_a_failure_that_names_no_check_is_unnamed() -> None:
+    assert registry.check_name("timeout [Errno 110]") == registry.UNNAMED
+    assert registry.check_name("[decimal.no-such-rule] x") == registry.UNNAMED
+    assert registry.check_name("") == registry.UNNAMED

@@ -262,6 +262,38 @@ def test_requests_open_at_the_drain_deadline_count_as_unfinished() -> None:
     assert histograms.decode(report["corrected"]).get_total_count() == report["sent"]
 
 
+def test_senders_grow_with_latency_so_sends_stay_on_schedule() -> None:
+    # 200 req/s answered in 50 ms needs about 10 requests out at once: a closed loop (or a
+    # sender per answer) would fall behind; the open model spawns senders as needed
+    recorder = Recorder(delay=0.05)
+    generator = make(recorder, rate=200, seconds=0.5, max_in_flight=50)
+    generator.dispatch(never)
+    report = generator.report()
+    assert report["sent"] == report["planned"] == report["completed"]
+    assert report["late_sends"] == 0
+    assert report["max_in_flight"] >= 5
+    assert recorder.peak == report["max_in_flight"]
+    assert not generator.senders  # every sender ended with the schedule
+
+
+def test_a_fast_target_needs_few_senders_at_a_low_rate() -> None:
+    # an answer before the next ticket: the same sender (and its connection) serves the run,
+    # plus the spare that watches the next ticket while a request is out
+    spawned: list[int] = []
+    recorder = Recorder()
+    generator = make(recorder, rate=100, seconds=0.3)
+    original = generator._spawn_sender
+
+    def counting() -> None:
+        spawned.append(1)
+        original()
+
+    generator._spawn_sender = counting  # type: ignore[method-assign]
+    generator.dispatch(never)
+    assert generator.report()["sent"] == ArrivalSchedule.constant(100, 0.3).total_arrivals
+    assert len(spawned) <= 2
+
+
 def test_each_interval_keeps_a_histogram_per_request_kind_and_its_errors() -> None:
     missing = []
 
@@ -287,3 +319,29 @@ def test_each_interval_keeps_a_histogram_per_request_kind_and_its_errors() -> No
             by_kind[name] = by_kind.get(name, 0) + histograms.decode(encoded).get_total_count()
     assert by_kind == {"funded": recorder.sent.count(0), "missing": recorder.sent.count(1)}
     assert errors == report["transport_errors"] > 0
+
+
+def test_a_start_instant_delays_the_schedule_to_it() -> None:
+    import time
+
+    recorder = Recorder()
+    start_at = time.time() + 0.4
+    generator = Generator(
+        send=recorder.send,
+        use_token=recorder.tokens.append,
+        check=no_violation,
+        log_request=recorder.log,
+        close=recorder.close,
+        kinds=KINDS,
+        schedule=ArrivalSchedule.constant(20, 0.2),
+        index=0,
+        count=1,
+        max_in_flight=10,
+        interval_s=1.0,
+        drain_s=1.0,
+        name="test",
+        token="t0",
+        start_at=start_at,
+    )
+    generator.dispatch(never)
+    assert generator.report()["t0_epoch"] == pytest.approx(start_at, abs=0.05)

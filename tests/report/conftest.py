@@ -72,7 +72,13 @@ def _conformance(*, failing: bool = False) -> ConformanceFacts:
     )
 
 
-def _load(tmp_path: Path, *, breach: bool = False, generator_bound: bool = False) -> LoadFacts:
+def _load(
+    tmp_path: Path,
+    *,
+    breach: bool = False,
+    generator_bound: bool = False,
+    violations: dict[str, int] | None = None,
+) -> LoadFacts:
     run_dir = tmp_path / "load" / "smoke-20260101T000000"
     run_dir.mkdir(parents=True, exist_ok=True)
     summary = run_dir / "summary.json"
@@ -86,8 +92,29 @@ def _load(tmp_path: Path, *, breach: bool = False, generator_bound: bool = False
         FakeSlo("error_rate", 0.01, 0.0, True, "fraction"),
         FakeSlo("min_rps", 40.0, 49.8, True, "req/s"),
     ]
-    exit_code = 4 if generator_bound else (1 if breach else 0)
-    result = FakeLoad(exit_code, run_dir, summary, plot, slos, generator_bound=generator_bound)
+    violations = violations or {}
+    if violations:
+        detail = ", ".join(f"{rule} x{n}" for rule, n in violations.items())
+        slos.append(
+            FakeSlo(
+                "contract_violations",
+                0.0,
+                float(sum(violations.values())),
+                False,
+                "violations",
+                detail,
+            )
+        )
+    exit_code = 4 if generator_bound else (1 if breach or violations else 0)
+    result = FakeLoad(
+        exit_code,
+        run_dir,
+        summary,
+        plot,
+        slos,
+        generator_bound=generator_bound,
+        contract_violations=violations,
+    )
     return from_load(result, "smoke")
 
 
@@ -100,8 +127,16 @@ class Factory:
     def conformance(self, *, failing: bool = False) -> ConformanceFacts:
         return _conformance(failing=failing)
 
-    def load(self, *, breach: bool = False, generator_bound: bool = False) -> LoadFacts:
-        return _load(self.tmp_path, breach=breach, generator_bound=generator_bound)
+    def load(
+        self,
+        *,
+        breach: bool = False,
+        generator_bound: bool = False,
+        violations: dict[str, int] | None = None,
+    ) -> LoadFacts:
+        return _load(
+            self.tmp_path, breach=breach, generator_bound=generator_bound, violations=violations
+        )
 
     def verdict(
         self,

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from oms_harness.report import allure
+from oms_harness.report.allure_load import failures_by_cause, percentile_table, write_load_results
+from oms_harness.report.model import slo_status
 from oms_harness.report.secrets import Secrets
 
 TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
@@ -126,8 +128,8 @@ def test_categories_file_has_the_five_categories(tmp_path: Path) -> None:
             "broken",
             "Generator-bound",
         ),
-        ("SLO breach: p95_ms: measured 320 ms, limit 250 ms", "failed", "SLO breach"),
-        ("spec gap: unsupported currency XXX answered 400", "passed", "Spec gap"),
+        ("[slo.p95_ms] SLO breach: p95_ms: measured 320 ms, limit 250 ms", "failed", "SLO breach"),
+        ("Spec gap: unsupported currency XXX answered 400", "skipped", "Spec gap"),
         (
             "AssertionError: default currency was EUR\nassert 'EUR' == 'USD'",
             "failed",
@@ -142,8 +144,8 @@ def test_categories_sort_messages(message: str, status: str, category: str | Non
 
 def test_slo_status_messages_land_in_their_categories(fake: Any) -> None:
     breach = next(s for s in fake.load(breach=True).slos if s.name == "p95_ms")
-    assert _category(allure.slo_status(breach, False)[1], "failed") == "SLO breach"
-    status, message = allure.slo_status(breach, True)
+    assert _category(slo_status(breach, False)[1], "failed") == "SLO breach"
+    status, message = slo_status(breach, True)
     assert (status, _category(message, status)) == ("broken", "Generator-bound")
 
 
@@ -151,35 +153,81 @@ def test_load_results_one_per_slo_with_evidence(tmp_path: Path, fake: Any) -> No
     results_dir = tmp_path / "results"
     results_dir.mkdir()
     load = fake.load(breach=True)
-    allure.write_load_results(results_dir, load, Secrets())
+    write_load_results(results_dir, load, Secrets())
     results = _results(results_dir)
     by_name = {r["fullName"].rsplit(".", 1)[-1]: r for r in results}
     assert set(by_name) == {"p95_ms", "p99_ms", "error_rate", "min_rps", "generator_health"}
     p95 = by_name["p95_ms"]
     assert p95["status"] == "failed"
-    assert p95["statusDetails"]["message"] == "SLO breach: p95_ms: measured 320 ms, limit 250 ms"
-    params = {p["name"]: p["value"] for p in p95["parameters"]}
-    assert (params["measured"], params["limit"], params["scenario"]) == (
-        "320 ms",
-        "250 ms",
-        "smoke",
+    assert p95["statusDetails"]["message"] == (
+        "[slo.p95_ms] SLO breach: p95_ms: measured 320 ms, limit 250 ms"
     )
+    # identity: the scenario only, so History follows the SLO across runs
+    assert p95["parameters"] == [{"name": "scenario", "value": "smoke"}]
+    assert [step["name"] for step in p95["steps"]] == ["measured 320 ms", "limit ≤ 250 ms"]
+    assert "measured 320 ms" in p95["description"]
     assert by_name["min_rps"]["name"] == "SLO min_rps ≥ 40 req/s"
     assert by_name["p99_ms"]["status"] == "passed"
     assert by_name["generator_health"]["status"] == "passed"
     labels = {(label["name"], label["value"]) for label in p95["labels"]}
     assert {("epic", "Load"), ("feature", "SLOs"), ("severity", "critical")} <= labels
+    assert ("rule", "slo.p95_ms") in labels
     attachments = {a["name"]: a for a in p95["attachments"]}
-    assert set(attachments) == {"load summary.json", "latency plot"}
-    assert attachments["latency plot"]["type"] == "image/png"
+    plot = "latency, throughput and errors plot"
+    assert set(attachments) >= {"load summary.json", plot, "failures by cause"}
+    assert attachments[plot]["type"] == "image/png"
     for attachment in attachments.values():
         assert (results_dir / attachment["source"]).is_file()
-    assert (results_dir / attachments["latency plot"]["source"]).read_bytes().startswith(b"\x89PNG")
+    assert (results_dir / attachments[plot]["source"]).read_bytes().startswith(b"\x89PNG")
     assert len({r["historyId"] for r in results}) == len(results)
+    # no attachment file is shared between results (Allure 3 would link it to one only)
+    sources = [a["source"] for r in results for a in r["attachments"]]
+    assert len(sources) == len(set(sources))
+
+
+def test_slo_identity_does_not_depend_on_the_measured_value(tmp_path: Path, fake: Any) -> None:
+    first, second = tmp_path / "one", tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    write_load_results(first, fake.load(breach=True), Secrets())
+    write_load_results(second, fake.load(), Secrets())
+
+    def identities(results_dir: Path) -> dict[str, tuple[str, str]]:
+        return {
+            r["fullName"]: (r["historyId"], json.dumps(r["parameters"]))
+            for r in _results(results_dir)
+        }
+
+    assert identities(first) == identities(second)
+
+
+def test_failures_by_cause_keeps_contract_violations_apart_by_rule() -> None:
+    text = failures_by_cause(
+        {"timeout": 1, "HTTP 503 undocumented": 2},
+        {"response.schema": 5, "decimal.grammar": 1},
+        {"[response.schema] value 1 wrong": 3, "[response.schema] value 2 wrong": 2},
+    )
+    lines = text.splitlines()
+    assert lines[0].startswith("6 answers broke a contract rule")
+    assert lines[2].split() == ["5", "[response.schema]"]
+    assert lines[3].split()[0] == "3"
+    assert lines[5].split() == ["1", "[decimal.grammar]"]
+    errors = lines.index(next(ln for ln in lines if "failed requests" in ln))
+    assert lines[errors].startswith("3 failed requests (error_rate")
+    assert lines[errors + 2].split() == ["2", "HTTP", "503", "undocumented"]
+    assert failures_by_cause({}) == "no failed requests, no contract violation\n"
+
+
+def test_percentile_table_marks_what_the_samples_cannot_resolve() -> None:
+    row = {"count": 400, "p50": 1.0, "p90": 2.0, "p95": 3.0, "p99": 4.0, "p99.9": 9.0, "max": 9.0}
+    table = percentile_table({"latency_ms": {"corrected": row, "raw": row}})
+    assert "9*" in table
+    assert "4*" not in table
+    assert "p99.9: beyond what 400 samples resolve" in table
 
 
 def test_generator_bound_never_reports_a_pass(tmp_path: Path, fake: Any) -> None:
-    allure.write_load_results(tmp_path, fake.load(generator_bound=True), Secrets())
+    write_load_results(tmp_path, fake.load(generator_bound=True), Secrets())
     statuses = {r["status"] for r in _results(tmp_path)}
     assert statuses == {"broken"}
 
@@ -190,7 +238,7 @@ def test_load_summary_attachment_is_redacted(tmp_path: Path, fake: Any) -> None:
     load.summary_path.write_text(json.dumps({"header": f"Bearer {TOKEN}"}), encoding="utf-8")
     results_dir = tmp_path / "results"
     results_dir.mkdir()
-    allure.write_load_results(results_dir, load, Secrets().with_value(TOKEN))
+    write_load_results(results_dir, load, Secrets().with_value(TOKEN))
     for path in results_dir.iterdir():
         assert TOKEN.encode() not in path.read_bytes()
 
@@ -241,7 +289,9 @@ def test_spec_links_get_their_section_attached_once(tmp_path: Path) -> None:
         for path in (first, second, other, unknown)
     }
     assert attached[unknown] == []
-    assert attached[first] == attached[second]  # one shared file per section
+    # each result owns its file: Allure 3 links a shared file to one result only
+    assert attached[first][0]["name"] == attached[second][0]["name"]
+    assert attached[first][0]["source"] != attached[second][0]["source"]
     (section,) = attached[first]
     assert section["name"] == f"spec {pointer}"
     assert section["type"] == "text/yaml"

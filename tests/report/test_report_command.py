@@ -13,6 +13,7 @@ import pytest
 
 from oms_harness.cli import main
 from oms_harness.report import allure
+from oms_harness.report.allure_load import write_load_results
 from oms_harness.report.render import allure_command
 from oms_harness.report.secrets import Secrets
 
@@ -22,7 +23,7 @@ HAS_ALLURE = allure_command() is not None
 def _results(report_dir: Path, fake: Any) -> Path:
     results = report_dir / "allure-results"
     allure.prepare_results_dir(results)
-    allure.write_load_results(results, fake.load(), Secrets())
+    write_load_results(results, fake.load(), Secrets())
     return results
 
 

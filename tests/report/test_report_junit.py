@@ -45,7 +45,7 @@ def test_merges_conformance_and_slos(tmp_path: Path, fake: Any) -> None:
     cases = _cases(root)
     assert cases["conformance.test_currency::test_default_is_usd"].find("failure") is not None
     assert cases["load.smoke.slo::p95_ms"].find("failure").get("message") == (
-        "SLO breach: p95_ms: measured 320 ms, limit 250 ms"
+        "[slo.p95_ms] SLO breach: p95_ms: measured 320 ms, limit 250 ms"
     )
     assert cases["load.smoke.slo::p99_ms"].find("failure") is None
     assert "load.smoke::generator_health" in cases
@@ -103,5 +103,15 @@ def test_unreadable_conformance_junit_is_replaced_by_the_verdict(tmp_path: Path,
     )
     assert failure is not None
     assert failure.get("message") == "default currency was EUR"
-    assert {"conformance::fuzz", "conformance::auth"} <= set(cases)
+    assert {"fuzz::fuzz", "auth::auth"} <= set(cases)
     assert root.get("failures") == "1"
+
+
+def test_a_synthesised_failure_sits_in_the_area_of_its_rule(tmp_path: Path, fake: Any) -> None:
+    verdict = fake.verdict(failing=True)
+    failures = (("test_currency.py::test_x", "[decimal.grammar] 1.0e3 is no decimal"),)
+    verdict = replace(verdict, conformance=replace(verdict.conformance, failures=failures))
+    root = _parse(write_junit(tmp_path / "junit.xml", verdict, None, Secrets()))
+    failure = _cases(root)["decimal::test_currency.py::test_x"].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "decimal.grammar"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from oms_harness.exit_codes import ExitCode
-from oms_harness.report.model import SloRow, fmt_num, gate_exit_code, public_url
+from oms_harness.report.model import SloRow, failures_by_rule, fmt_num, gate_exit_code, public_url
 
 
 @pytest.mark.parametrize(
@@ -42,9 +42,25 @@ def test_failing_area_is_not_ok(fake: Any) -> None:
     assert rows["auth"].ok
 
 
-def test_load_row_counts_slos(fake: Any) -> None:
+def test_load_row_counts_slos_and_generator_health(fake: Any) -> None:
     row = fake.load(breach=True).row
-    assert (row.area, row.passed, row.failed) == ("load SLOs", 3, 1)
+    # three SLOs met and the generator kept the schedule; one SLO breached
+    assert (row.area, row.passed, row.failed, row.not_judged) == ("load", 4, 1, 0)
+    bound = fake.load(generator_bound=True).row
+    assert (bound.passed, bound.failed, bound.not_judged) == (0, 0, 5)
+
+
+def test_totals_count_every_check_once(fake: Any) -> None:
+    verdict = fake.verdict(failing=True, breach=True)
+    totals = verdict.totals
+    assert totals.total == sum(row.total for row in verdict.rows)
+    assert totals.failed == 2  # the conformance failure and the SLO breach
+
+
+def test_failures_grouped_by_rule(fake: Any) -> None:
+    groups = failures_by_rule(fake.verdict(failing=True, breach=True))
+    assert list(groups) == ["unnamed", "slo.p95_ms"]
+    assert groups["slo.p95_ms"][0][0] == "load.smoke.slo.p95_ms"
 
 
 def test_slo_description_reads_naturally() -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from oms_harness._resources import spec_path
 from oms_harness.report import allure, render
+from oms_harness.report.allure_load import write_load_results
 from oms_harness.report.embedded import embedded_files
 from oms_harness.report.render import (
     HISTORY_FILE,
@@ -96,7 +97,7 @@ def _results(tmp_path: Path, fake: Any) -> Path:
     allure.write_environment(
         results, allure.environment_values("http://127.0.0.1:1/v0.9", "v1", 42), Secrets()
     )
-    allure.write_load_results(results, fake.load(breach=True), Secrets())
+    write_load_results(results, fake.load(breach=True), Secrets())
     allure.write_result(
         results,
         full_name="conformance.test_currency.test_default_is_usd",
@@ -178,7 +179,7 @@ def test_rendering_the_same_results_again_adds_no_history_entry(
     assert _history(results) == first
     # the next gate run starts from fresh results: it adds its own entry
     allure.prepare_results_dir(results)
-    allure.write_load_results(results, fake.load(), Secrets())
+    write_load_results(results, fake.load(), Secrets())
     render_report(results, report_dir, command=fake_allure)
     assert len(_history(results)) == 2
     assert _history(results)[0] == first[0]

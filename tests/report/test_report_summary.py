@@ -14,10 +14,11 @@ TOKEN = "tok_ZXhhbXBsZS1zZWNyZXQtdG9rZW4tMTIzNDU2"
 
 
 def test_green_summary(fake: Any) -> None:
-    text = render_summary(fake.verdict())
+    text = render_summary(fake.verdict(), environ={})
     assert text.startswith("## ✅ oms-harness gate: PASS")
-    assert "| fuzz | 12 | 0 | 0 | 0 | ✅ |" in text
-    assert "| load SLOs | 4 | 0 | 0 | 0 | ✅ |" in text
+    assert "| fuzz | 12 | 0 | 0 | 0 | 0 | ✅ |" in text
+    assert "| load | 5 | 0 | 0 | 0 | 0 | ✅ |" in text  # four SLOs and generator health
+    assert "| **total** | 34 | 0 | 0 | 0 | 3 | ✅ |" in text
     assert "| p95_ms | 12.5 ms | 250 ms | ✅ met |" in text
     assert "| error_rate | 0% | 1% | ✅ met |" in text
     assert "seed `4242`" in text
@@ -26,14 +27,50 @@ def test_green_summary(fake: Any) -> None:
 
 
 def test_failing_summary_names_the_check_and_the_breach(fake: Any) -> None:
-    text = render_summary(fake.verdict(failing=True, breach=True))
+    text = render_summary(fake.verdict(failing=True, breach=True), environ={})
     assert text.startswith("## ❌ oms-harness gate: FAIL")
-    assert "- `conformance/test_currency.py::test_default_is_usd`: default currency was EUR" in text
+    assert "### Failing checks (2) by rule" in text
+    assert "- **`slo.p95_ms`** (1)" in text
+    assert (
+        "  - `conformance/test_currency.py::test_default_is_usd`: default currency was EUR" in text
+    )
     assert "| p95_ms | 320 ms | 250 ms | ❌ breach |" in text
 
 
+def test_summary_groups_failures_by_rule(fake: Any) -> None:
+    verdict = fake.verdict(failing=True)
+    failures = (
+        ("t::a", "[response.schema] x"),
+        ("t::b", "[currency.echo] y"),
+        ("t::c", "[response.schema] z"),
+    )
+    verdict = replace(verdict, conformance=replace(verdict.conformance, failures=failures))
+    lines = render_summary(verdict, environ={}).splitlines()
+    start = lines.index("- **`response.schema`** (2)")
+    assert lines[start + 1 : start + 4] == [
+        "  - `t::a`: [response.schema] x",
+        "  - `t::c`: [response.schema] z",
+        "- **`currency.echo`** (1)",
+    ]
+
+
+def test_summary_links_the_ci_artifacts_when_the_ci_says_where(fake: Any) -> None:
+    verdict = replace(fake.verdict(), report_html=Path("/abs/reports/allure-report/index.html"))
+    github = {
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_REPOSITORY": "org/repo",
+        "GITHUB_RUN_ID": "99",
+    }
+    text = render_summary(verdict, environ=github)
+    assert "(https://github.example/org/repo/actions/runs/99#artifacts)" in text
+    assert "/abs/" not in text
+    local = render_summary(verdict, environ={})
+    assert "/abs/" not in local  # outside the working directory: the file name only
+    assert "`index.html`" in local
+
+
 def test_generator_bound_is_flagged(fake: Any) -> None:
-    text = render_summary(fake.verdict(generator_bound=True))
+    text = render_summary(fake.verdict(generator_bound=True), environ={})
     assert "INVALID" in text.splitlines()[0]
     assert "Generator-bound" in text
     assert "✅ met" not in text
@@ -43,9 +80,9 @@ def test_long_failure_lists_are_cut(fake: Any) -> None:
     verdict = fake.verdict(failing=True)
     many = tuple((f"t::{i}", "r") for i in range(MAX_FAILURES_LISTED + 5))
     verdict = replace(verdict, conformance=replace(verdict.conformance, failures=many))
-    text = render_summary(verdict)
-    assert f"Failing checks ({MAX_FAILURES_LISTED + 5})" in text
-    assert "… and 5 more" in text
+    text = render_summary(verdict, environ={})
+    assert f"Failing checks ({MAX_FAILURES_LISTED + 5}) by rule" in text
+    assert "… 5 more listed in the report" in text
 
 
 def test_pipes_in_reasons_do_not_break_the_table(fake: Any) -> None:
@@ -53,7 +90,7 @@ def test_pipes_in_reasons_do_not_break_the_table(fake: Any) -> None:
     verdict = replace(
         verdict, conformance=replace(verdict.conformance, failures=(("t::a|b", "x|y\nz"),))
     )
-    assert "- `t::a\\|b`: x\\|y z" in render_summary(verdict)
+    assert "  - `t::a\\|b`: x\\|y z" in render_summary(verdict, environ={})
 
 
 def test_write_summary_redacts_and_appends_to_step_summary(tmp_path: Path, fake: Any) -> None:
@@ -89,9 +126,12 @@ def test_terminal_table(fake: Any) -> None:
         line.split()[:3] == ["currency", "5", "1"] and line.endswith("FAIL") for line in lines
     )
     assert "    p95_ms: measured 320 ms, limit 250 ms  BREACH" in lines
+    assert "  [unnamed] 1 failed" in lines
     assert any(
-        "failed: conformance/test_currency.py::test_default_is_usd" in line for line in lines
+        line.startswith("    conformance/test_currency.py::test_default_is_usd: ") for line in lines
     )
+    assert lines.count("  [slo.p95_ms] 1 failed") == 1
+    assert any(line.split()[:4] == ["total", "33", "2", "0"] for line in lines)
     assert "seed 4242" in table
     assert "  report: r.html" in lines
 
@@ -110,3 +150,16 @@ def test_unwritable_step_summary_is_one_warning_not_a_failure(
     assert len(err) == 1
     assert err[0].startswith("oms-harness: warning: cannot append the summary")
     assert "No such file or directory" in err[0]
+
+
+def test_summary_names_the_load_contract_violations_by_rule(fake: Any) -> None:
+    load = fake.load(violations={"decimal.wire-string": 7, "balance.expected": 2})
+    text = render_summary(replace(fake.verdict(), load=load, exit_code=1), environ={})
+    assert (
+        "Contract violations under load (9) by rule: `decimal.wire-string`: 7, "
+        "`balance.expected`: 2"
+    ) in text
+    assert (
+        "contract_violations: measured 9 violations, limit 0 violations (decimal.wire-string x7"
+        in text
+    )

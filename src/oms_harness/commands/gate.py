@@ -1,8 +1,10 @@
 """`oms-harness gate`: the main job. Conformance, then the load smoke, then the report.
 
 With no target it starts the local reference on a free loopback port and always stops it.
-Every phase reports progress; the run ends with a verdict table, ``reports/junit.xml``,
-``reports/summary.md`` and the Allure report. The exit code has the sub-commands' meanings
+Every phase reports progress; the run ends with a verdict table (each area and failure
+once), ``reports/junit.xml`` (the only JUnit file unless ``--conformance-junit``),
+``reports/summary.md``, ``reports/verdict.json`` and the Allure report, all counting the
+same checks the same way. The exit code has the sub-commands' meanings
 (see :func:`oms_harness.report.model.gate_exit_code`).
 """
 
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import replace
@@ -23,6 +27,7 @@ from ..exit_codes import ExitCode
 from ..profile import resolve_profile
 from ..redaction import FileState, snapshot, written_since
 from ..report import allure
+from ..report.allure_load import write_load_results, write_skipped_load_result
 from ..report.junit import write_junit
 from ..report.model import (
     ConformanceFacts,
@@ -37,6 +42,7 @@ from ..report.render import RenderError, render_report
 from ..report.secrets import Secrets, embedded_leaks, sweep
 from ..report.summary import write_summary
 from ..report.table import render_table
+from ..report.verdict_json import VERDICT_FILE, write_verdict
 from ..target import Target, output, resolve_target
 from . import _regression
 from ._arguments import add_fuzz_arguments, add_target_arguments
@@ -66,6 +72,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_fuzz_arguments(parser, DEFAULT_MAX_EXAMPLES)
     parser.add_argument(
         "--no-render", action="store_true", help="write results, JUnit and summary; skip HTML"
+    )
+    parser.add_argument(
+        "--conformance-junit",
+        type=Path,
+        metavar="FILE",
+        help="also keep the conformance suites' own JUnit file (reports/junit.xml already "
+        "holds every check; two files in one glob would count the checks twice)",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="phase lines and the verdict only, no runner output"
@@ -98,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
     profile = resolve_profile(args.profile, args.base_url, args.token)
     if profile is None and args.token is not None:
         raise UsageError("--token needs --profile: the embedded reference issues its own token")
-    outputs = output(args.report_dir, "--report-dir", directory=True)
+    outputs = [
+        *output(args.report_dir, "--report-dir", directory=True),
+        *output(args.conformance_junit, "--conformance-junit", directory=False),
+    ]
     # before any request: refusing production at the load phase would waste the whole run
     guard = None if args.skip_load else bool(args.allow_production)
     deadline = args.preflight_timeout
@@ -121,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
 
             progress("target", "starting the embedded local reference")
             reference = stack.enter_context(local_reference())
-            target = resolve_target(reference.profile, preflight_timeout=deadline)
+            target = resolve_target(reference.profile, outputs=outputs, preflight_timeout=deadline)
         engaged = regression.requested or args.load_scenario == "soak"
         gate = _Gate(args, target, progress, report_dir, before)
         gate.regression = regression if engaged else None
@@ -168,10 +184,14 @@ class _Gate:
         """Baseline comparison, baseline saving and drift around the load run, if asked."""
 
     def run(self) -> int:
+        with tempfile.TemporaryDirectory(prefix="oms-gate-") as scratch:
+            return self._run(Path(scratch) / "conformance-junit.xml")
+
+    def _run(self, conformance_junit: Path) -> int:
+        """The phases; the suites' own JUnit goes to a scratch file, merged into junit.xml."""
         self.progress("target", self.target)
         allure.prepare_results_dir(self.results_dir)
-        conformance_junit = self.report_dir / "conformance-junit.xml"
-        conformance_junit.unlink(missing_ok=True)
+        (self.report_dir / "conformance-junit.xml").unlink(missing_ok=True)  # older gates'
         verdict = GateVerdict(exit_code=int(ExitCode.OK), target=self.target)
         try:
             self._preflight()
@@ -183,8 +203,10 @@ class _Gate:
                 verdict = replace(verdict, load=self._load())
         except HarnessError as exc:
             message = self.secrets.scrub(str(exc))
-            self.progress(self.phase, f"stopped: {message}")
             kind = "Target unavailable" if isinstance(exc, TargetUnavailableError) else "Stopped"
+            # the conformance summary is left to the table: this line names the kind of stop
+            unavailable = "target unavailable: " if kind == "Target unavailable" else ""
+            self.progress(self.phase, f"stopped: {unavailable}{message}")
             allure.write_problem_result(
                 self.results_dir,
                 phase=self.phase,
@@ -234,6 +256,7 @@ class _Gate:
             junitxml=junit,
             alluredir=self.results_dir,
             echo=not self.args.quiet,
+            summary=False,  # the gate's verdict table names areas and failures once
         )
         facts = from_conformance(result)
         if facts.exit_code == ExitCode.TARGET_UNAVAILABLE:
@@ -285,7 +308,7 @@ class _Gate:
             self.progress(
                 "load", f"target unavailable: {self.secrets.scrub(result.unavailable_reason)}"
             )
-        allure.write_load_results(self.results_dir, facts, self.secrets)
+        write_load_results(self.results_dir, facts, self.secrets)
         if self.regression is not None:
             self.regression.write_allure(self.results_dir)
         return facts
@@ -298,17 +321,35 @@ class _Gate:
         )
         allure.write_executor(self.results_dir, os.environ)
         allure.write_categories(self.results_dir)
+        if verdict.load is None and verdict.load_skipped is not None:
+            write_skipped_load_result(self.results_dir, verdict.load_skipped, self.secrets)
         allure.attach_spec_sections(self.results_dir)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         verdict = self._render(verdict)
         verdict = replace(verdict, elapsed_s=self.progress.elapsed)
         write_junit(self.report_dir / "junit.xml", verdict, conformance_junit, self.secrets)
+        if self.args.conformance_junit is not None and conformance_junit.is_file():
+            self._keep(conformance_junit, self.args.conformance_junit)
         write_summary(self.report_dir / "summary.md", verdict, self.secrets)
         if self.regression is not None:
             self.regression.append_markdown(self.report_dir / "summary.md")
+        write_verdict(self.report_dir / VERDICT_FILE, verdict, self.secrets)
         exit_code = self._sweep(verdict.exit_code)
         print(self.secrets.scrub(render_table(verdict)), flush=True)
         return exit_code
+
+    @staticmethod
+    def _keep(source: Path, destination: Path) -> None:
+        """``--conformance-junit``: a copy for who asked; failing to write it is no verdict."""
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+        except OSError as exc:
+            print(
+                f"oms-harness gate: warning: --conformance-junit {destination}: "
+                f"{exc.strerror or exc}",
+                file=sys.stderr,
+            )
 
     def _sweep(self, exit_code: int) -> int:
         """Last resort over the files this run wrote (never the user's own, nor the profile).

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import allure
 
+from ..report.allure import SPEC_GAP_TAG
 from .exchange import Exchange
 
 SPEC_GAP_PROPERTY = "spec_gap"
 """pytest ``user_properties`` key the runner counts as a spec-gap finding."""
-SPEC_GAP_TAG = "spec-gap"
 SPEC_DOC = "spec/openapi.yaml"
 """Links point into the pinned document by JSON pointer (relative: the report ships beside it)."""
 
@@ -34,6 +34,15 @@ def attach_exchange(exchange: Exchange) -> None:
             attachment_type=allure.attachment_type.TEXT,
         )
         allure.attach(exchange.curl, name="curl", attachment_type=allure.attachment_type.TEXT)
+
+
+def attach_raw_body(exchange: Exchange) -> None:
+    """The failing answer's body exactly as received: what a wire-format rule judged."""
+    allure.attach(
+        exchange.render_raw_body(),
+        name=f"response body, raw ({len(exchange.body)} bytes)",
+        attachment_type=allure.attachment_type.TEXT,
+    )
 
 
 def mark_spec_gap(finding: str) -> None:

@@ -20,6 +20,7 @@ from ..contract.rules import BalanceRequest
 from ..contract.verdict import Answer, Sent
 from ..redaction import Redactor, redact_headers
 from .judging import sent_from
+from .pretty_json import indent_json, wrap_lines
 from .target import Target
 
 VALID: Final = "valid"
@@ -72,9 +73,14 @@ class Exchange:
         return "\n".join(lines) + "\n"
 
     def render_response(self) -> str:
+        """Status, headers and the body indented and wrapped (literals exactly as sent)."""
         lines = [f"HTTP {self.status}"]
         lines += [f"{name}: {value}" for name, value in self.response_headers]
-        return "\n".join(lines) + "\n\n" + self.text
+        return wrap_lines("\n".join(lines) + "\n\n" + indent_json(self.text))
+
+    def render_raw_body(self) -> str:
+        """The body byte for byte (non-UTF-8 bytes as ``\\xNN``), for wire-format evidence."""
+        return self.body.decode("utf-8", errors="backslashreplace")
 
 
 def encode_id(customer_id: str) -> str:

@@ -25,7 +25,7 @@ import pytest
 import requests
 import urllib3.exceptions
 
-from ..contract.registry import rule_ids_in
+from ..contract.registry import SCHEMATHESIS_CHECK_PREFIX, rule_ids_in
 from ..redaction import Redactor
 from .allure_io import SPEC_GAP_PROPERTY
 from .areas import area_of
@@ -138,20 +138,29 @@ def unavailable_reason(exc: BaseException) -> str | None:
     return _REDACTOR(f"{UNREACHABLE}: {what} ({type(first).__name__})")[:_REASON_LIMIT]
 
 
-def _schemathesis_failures(exc: BaseException) -> str | None:
-    """``ST901 Custom check failed: `x`: <first detail line>`` per failure, `` | ``-joined."""
+def _schemathesis_failures(exc: BaseException) -> str:
+    """One part per failure, `` | ``-joined, contract rules first: ``[rule] cause`` for the
+    contract check, ``[schemathesis.<check>] title: detail`` for a built-in check; so the
+    reason starts with a rule id like every other failure's. Empty when none is found."""
     from schemathesis.core.failures import Failure
 
-    parts: list[str] = []
+    contract: list[str] = []
+    builtin: list[str] = []
     for found in _exception_tree(exc):
         if isinstance(found, Failure):
             detail = next((ln.strip() for ln in found.message.splitlines() if ln.strip()), "")
-            part = f"{found.code} {found.title}" + (f": {detail}" if detail else "")
-            if part not in parts:
-                parts.append(part)
-    if not parts:
-        return None
-    return _REDACTOR(" | ".join(" ".join(p.split()) for p in parts))[:_REASON_LIMIT]
+            if detail.startswith("["):  # our contract check: already "[rule] cause"
+                part, into = detail, contract
+            else:
+                name = found.checks[0] if found.checks else found.code.lower()
+                part = f"[{SCHEMATHESIS_CHECK_PREFIX}{name}] {found.title}" + (
+                    f": {detail}" if detail else ""
+                )
+                into = builtin
+            part = " ".join(part.split())
+            if part not in contract + builtin:
+                into.append(part)
+    return _REDACTOR(" | ".join(contract + builtin))[:_REASON_LIMIT]
 
 
 def _one_line(text: str) -> str:
@@ -209,7 +218,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         unreachable = unavailable_reason(error)
         if unreachable is not None:
             _FROM_EXCEPTION[report.nodeid] = (unreachable, True)
-        elif (found := _schemathesis_failures(error)) is not None:
+        elif found := _schemathesis_failures(error):
             _FROM_EXCEPTION[report.nodeid] = (found, False)
     gaps = item.stash.get(SPEC_GAPS_KEY, [])
     if gaps and call.when == "call":

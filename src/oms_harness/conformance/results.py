@@ -56,6 +56,8 @@ class ConformanceResult:
     skips: list[tuple[str, str]] = field(default_factory=list)
     unreachable: list[tuple[str, str]] = field(default_factory=list)
     unavailable_reason: str = ""
+    repro: str = ""
+    """The complete command that reproduces the fuzz cases (profile, seed, budget, --only)."""
     failure_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """nodeid -> the registered rule ids its failure names (first one decides the area)."""
 
@@ -193,5 +195,5 @@ def render_summary(result: ConformanceResult) -> str:
     if result.failures:
         lines.append("failures:")
         lines += [f"  - {nodeid}: {reason}" for nodeid, reason in result.failures]
-        lines.append(f"reproduce the fuzz cases with --seed {result.seed}")
+        lines.append(f"reproduce the fuzz cases: {result.repro or f'--seed {result.seed}'}")
     return "\n".join(lines)

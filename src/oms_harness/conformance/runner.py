@@ -38,11 +38,14 @@ from ..redaction import Redactor, snapshot, written_since
 from ..target import Target, as_target
 from . import progress
 from .areas import FUZZ_MODULES, SEMANTIC_MODULES
+from .repro import repro_command
+from .result_files import finish_outputs
 from .results import AreaCounts, ConformanceResult, render_summary, summarise
 from .target import (
     DEFAULT_MAX_EXAMPLES,
     ENV_MAX_EXAMPLES,
     ENV_PROFILE,
+    ENV_REPRO,
     ENV_RESULTS,
     ENV_SEED,
     ENV_TOKEN,
@@ -103,7 +106,8 @@ def pytest_command(
     else:
         raise UsageError(f"--only must be one of {', '.join(ONLY_CHOICES)}, not {only!r}")
     command = [sys.executable, "-m", "pytest", "-c", str(suites / "pytest.ini")]
-    command += ["--rootdir", str(suites), "-q", "--tb=short", "--color=no"]
+    # -rN: no "short test summary"; the runner's own summary names each failure once
+    command += ["--rootdir", str(suites), "-q", "--tb=short", "-rN", "--color=no"]
     for plugin in PLUGINS:
         command += ["-p", plugin]
     # xunit2: the schema CI tools validate; spec gaps go in as testsuite properties.
@@ -117,14 +121,26 @@ def pytest_command(
     return command
 
 
+_SECTION = re.compile(r"^=+ (FAILURES|ERRORS) =+$")
+_SECTION_END = re.compile(
+    r"^=+ (warnings summary|short test summary info) =+$"
+    r"|^(=+ )?\d+ (failed|passed|skipped|error|errors|deselected)\b.* in [\d.]+s"
+)
+"""What follows pytest's failure sections: its warnings (kept: they are not failures) or
+its final line."""
 _DOTS = re.compile(r"[.FEsxX]+\s*(\[\s*\d+%\])?")
 """A line of pytest's ``-q`` progress dots (replaced by the progress records)."""
 
 
 def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
     """Relay pytest's output (redacted, progress records as lines, no dots); return its
-    last non-blank line that is not a progress record."""
+    last non-blank line that is not a progress record.
+
+    pytest's failure sections (tracebacks) are not relayed: each failure is named once, by
+    the summary, and its full text is in the JUnit and Allure results.
+    """
     last = ""
+    hiding = False
     for line in stream:
         clean = redact(line)
         before, record = progress.split(clean.strip())
@@ -132,6 +148,12 @@ def _stream(stream: IO[str], redact: Redactor, echo: bool) -> str:
             print(progress.format_line(record), flush=True)
         if before:
             last = before
+        if _SECTION.match(before):
+            hiding = True
+        elif hiding and _SECTION_END.match(before):
+            hiding = False
+        if hiding and not before.startswith("!"):  # "!!! Interrupted: why !!!" still shows
+            continue
         if echo and before and not _DOTS.fullmatch(before):
             print(before, flush=True)
         elif echo and not before and record is None:
@@ -170,12 +192,14 @@ def run_conformance(
     echo: bool = True,
     timeout: float | None = None,
     quiet: bool = False,
+    summary: bool = True,
 ) -> ConformanceResult:
     """Preflight the target, run the suites, and summarise (printing it when ``echo``).
 
     ``quiet`` keeps the progress lines and pytest's output back (the summary still prints).
     ``timeout`` bounds the suites in seconds (default: ``OMS_HARNESS_CONFORMANCE_TIMEOUT``,
-    else :func:`default_timeout`).
+    else :func:`default_timeout`). ``summary=False`` leaves the area table and the failures
+    to a caller that prints its own verdict (the gate), so neither is shown twice.
     """
     if max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
@@ -193,6 +217,7 @@ def run_conformance(
         if path is not None:
             (path if path == alluredir else path.parent).mkdir(parents=True, exist_ok=True)
     before = snapshot(junitxml, alluredir)
+    repro = repro_command(profile, seed=seed, max_examples=max_examples, only="fuzz")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="oms-conformance-") as workdir:
         work = Path(workdir)
@@ -211,6 +236,7 @@ def run_conformance(
                 ENV_SEED: str(seed),
                 ENV_MAX_EXAMPLES: str(max_examples),
                 ENV_RESULTS: str(results_path),
+                ENV_REPRO: repro,
                 "PYTHONDONTWRITEBYTECODE": "1",
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
                 **lifeline.child_environment(),
@@ -259,8 +285,16 @@ def run_conformance(
             pytest_last_line=last_line,
             timed_out=timed_out,
         )
+        result = replace(result, repro=repro)
+        finish_outputs(
+            results_path,
+            alluredir,
+            junitxml,
+            token_env=profile.credentials.token_env,
+            repro=repro,
+        )
     for path in written_since(before, junitxml, alluredir):
         redact.file(path)
-    if echo:
+    if echo and summary:
         print(render_summary(result))
     return result

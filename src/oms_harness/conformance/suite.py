@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import pytest
 
 from ..contract.rules import Violation
+from .allure_io import attach_raw_body
 from .exchange import Exchange
 from .judging import verdict_of
 from .target import Target
@@ -26,9 +27,10 @@ def role_id(target: Target, role: str) -> str:
 
 
 def verdict(exchange: Exchange, violations: Iterable[Violation]) -> str:
-    """An assertion message: the exchange, then each broken rule (``[rule.id] why``)."""
+    """An assertion message that starts with the first broken rule's id and short cause
+    (reports group and sort by it), then the other broken rules, then the exchange."""
     lines = [str(v) for v in dict.fromkeys(violations)]
-    return f"{exchange.describe()}: " + "; ".join(lines)
+    return "; ".join(lines) + f" ({exchange.describe()})"
 
 
 def judged(target: Target, exchange: Exchange) -> list[Violation]:
@@ -39,8 +41,9 @@ def judged(target: Target, exchange: Exchange) -> list[Violation]:
 
 
 def assert_holds(exchange: Exchange, violations: list[Violation]) -> None:
-    """Fail with every broken rule of one exchange (one line per rule)."""
+    """Fail with every broken rule of one exchange, the raw answer attached as evidence."""
     if violations:
+        attach_raw_body(exchange)
         pytest.fail(verdict(exchange, violations), pytrace=False)
 
 

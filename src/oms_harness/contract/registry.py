@@ -257,3 +257,24 @@ _RULE_TAG = re.compile(r"\[([a-z0-9-]+\.[a-z0-9-]+)\]")
 def rule_ids_in(text: str) -> list[str]:
     """The registered rule ids a failure text names (``[decimal.grammar] ...``), in order."""
     return list(dict.fromkeys(m for m in _RULE_TAG.findall(text) if m in RULES))
+
+
+SLO_CHECK_PREFIX = "slo."
+"""An SLO breach is named ``[slo.p95_ms]``: a check of the load run, not a contract rule."""
+SCHEMATHESIS_CHECK_PREFIX = "schemathesis."
+"""A schemathesis built-in check is named ``[schemathesis.not_a_server_error]``."""
+UNNAMED = "unnamed"
+"""The name of a failure that names no check (a crash, a collection error)."""
+_CHECK_TAG = re.compile(r"\[([a-z0-9][a-z0-9.\-_]*)\]")
+
+
+def check_name(text: str) -> str:
+    """The stable name of the first check a failure text names: a registered rule id, else an
+    SLO or schemathesis check (the only names outside the registry), else :data:`UNNAMED`.
+
+    Reports group, label and count failures by it (Allure categories, JUnit, summary.md).
+    """
+    for tag in _CHECK_TAG.findall(text):
+        if tag in RULES or tag.startswith((SLO_CHECK_PREFIX, SCHEMATHESIS_CHECK_PREFIX)):
+            return str(tag)
+    return UNNAMED

@@ -1,22 +1,25 @@
-"""The open-model generator of one Locust process: dispatch on schedule, record what came back.
+"""The open-model generator of one Locust process: send on schedule, record what came back.
 
 No sockets and no Locust here: the generator is handed a ``send`` callable (the transport,
 see :mod:`.transport`), a ``check`` callable (the response judge), a ``log_request`` callable
 (Locust's stats) and a ``should_stop`` callable, so it runs, and is unit-tested, with fakes.
 It needs gevent only for its greenlets.
 
-The dispatcher walks the process's share of the arrival schedule and, at each intended
-start time, hands the request to a raw greenlet: concurrency grows with the target's latency
-up to ``max_in_flight``, like k6's arrival-rate executors. Latency is recorded twice: from
-the intended start (corrected for coordinated omission) and from the actual send (raw
-service time).
+Long-lived sender greenlets (at most ``max_in_flight``; with the fast transport each keeps
+one keep-alive connection) take the process's share of the arrival schedule ticket by
+ticket: a free sender takes the next intended start, sleeps until it (or sends at once
+when it is due) and sends. One sender is always free to watch the next ticket, until the
+cap: when the last free one starts a request, another is spawned, so concurrency grows
+with the target's latency, like k6's arrival-rate executors, and an on-time send costs no
+spawn and no extra switch. Latency is recorded twice: from the intended start (corrected
+for coordinated omission: a send that waited for a free sender is still timed from its
+ticket) and from the actual send (raw service time).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,18 +29,19 @@ from gevent import getcurrent, spawn_raw
 from gevent.event import Event
 
 from ..errors import HarnessError
-from . import histograms
 from .auth import RefreshingAuth
 from .checks import CheckFailure, retry_after_seconds
 from .health import CpuSampler
+from .histograms import to_micros
 from .schedule import ArrivalSchedule, ProcessTickets
+from .tally import UNFINISHED, Tally
 from .traffic import RequestKind, weighted_cycle
 
 START_DELAY_S = 0.1
 YIELD_EVERY = 32
-UNFINISHED = "unfinished at the drain deadline"
 RATE_LIMITED = "rate limited (429 with Retry-After)"
 TRANSPORT_ERROR = "transport error: "
+__all__ = ["RATE_LIMITED", "TRANSPORT_ERROR", "UNFINISHED", "Answer", "Generator"]
 
 log = logging.getLogger("oms_harness.load")
 
@@ -92,6 +96,7 @@ class Generator:
         auth: RefreshingAuth | None = None,
         transport: str = "raw",
         transport_warning: str = "",
+        fallbacks: Callable[[], int] | None = None,
         start_at: float | None = None,
     ) -> None:
         self.name = name
@@ -105,48 +110,33 @@ class Generator:
         self.close_transport = close
         self.transport = transport
         self.transport_warning = transport_warning
+        self.fallbacks = fallbacks
+        """How many answers the transport's common-case reader handed to the full parser."""
         self.auth = auth
         self.token_generation = -1
         self._set_token(auth.token if auth else token, auth.generation if auth else 0)
         self.token_errors = 0
         self.tickets = ProcessTickets(schedule, index, count)
+        self.planned = self.tickets.planned
         self.window = schedule.duration
-        self.interval_s = interval_s
         self.drain_s = drain_s
         self.max_in_flight = max_in_flight
+        self.tally = Tally(kinds, interval_s)
         self.start_at = start_at
         """Epoch seconds at which the schedule starts (interleaved A/B); None: right away."""
-        self.corrected = histograms.new_histogram()
-        self.raw = histograms.new_histogram()
-        self.lag = histograms.new_histogram()
-        self.intervals: dict[int, tuple[Any, Any, list[Any]]] = {}
-        """Interval -> (corrected, raw, corrected of each request kind or None)."""
-        # latencies wait here (µs, per interval; corrected also per kind) until flushed
-        # into the histograms in bulk
-        self.pending: dict[int, tuple[list[int], list[int], list[list[int]]]] = {}
-        self.kind_slot = {k.name: i for i, k in enumerate(kinds)}
-        self.pending_lag: list[int] = []
-        self.epoch_offset = time.time() - time.monotonic()
-        self.failures: Counter[str] = Counter()
-        """Errors by reason: transport failures, timeouts, unexpected 5xx, 429s."""
-        self.violations: Counter[str] = Counter()
-        """Contract violations by rule id (their reasons in ``violation_reasons``)."""
-        self.violation_reasons: Counter[str] = Counter()
-        self.interval_failures: Counter[int] = Counter()
-        """Errors (not contract violations) per interval: the drift test's error rate."""
-        self.statuses: Counter[int] = Counter()
-        self.kind_counts: dict[str, Counter[str]] = {k.name: Counter() for k in kinds}
         self.sent = 0
         self.last_send = 0.0
         self.last_done = 0.0
-        self.completed = 0
         self.late_sends = 0
         self.transport_errors = 0
         self.in_flight: dict[Any, tuple[float, int]] = {}
-        """Running request greenlets -> (intended start, kind index)."""
-        self.slot_free = Event()
-        self.waiting_for_slot = False
-        self.idle = Event()
+        """Senders with a request out -> (its intended start, kind index)."""
+        self.senders: set[Any] = set()
+        self.free_senders = 0
+        """Senders not in a request (waiting for their ticket's time, or about to take one)."""
+        self.all_done = Event()
+        self.should_stop: Callable[[], bool] = lambda: False
+        self.deadline = 0.0
         self.peak_in_flight = 0
         self.rate_limited = 0
         self.retry_after_s = 0.0
@@ -157,6 +147,17 @@ class Generator:
         self.started = False
         self.finished = False
         self.cpu = CpuSampler()
+
+    @property
+    def corrected(self) -> Any:
+        """Latency from the intended start, all intervals flushed so far (HDR histogram)."""
+        return self.tally.corrected
+
+    def flush(self, *, closed_only: bool = False) -> None:
+        self.tally.flush(closed_only=closed_only)
+
+    def pop_closed_intervals(self) -> dict[str, list[Any]]:
+        return self.tally.pop_closed_intervals()
 
     # -- the token ----------------------------------------------------------------------------
 
@@ -180,85 +181,7 @@ class Generator:
             log.warning("token refresh failed: %s", exc)
         self._sync_token()
 
-    # -- recording ----------------------------------------------------------------------------
-
-    def _record(
-        self,
-        kind: RequestKind,
-        status: int,
-        reason: str | None,
-        corrected: float,
-        raw: float,
-        rule: str | None = None,
-    ) -> None:
-        key = int((self.last_done + self.epoch_offset) // self.interval_s)
-        slot = self.pending.get(key)
-        if slot is None:
-            slot = self.pending[key] = ([], [], [[] for _ in self.kinds])
-        micros = histograms.to_micros(corrected)
-        slot[0].append(micros)
-        slot[1].append(histograms.to_micros(raw))
-        slot[2][self.kind_slot[kind.name]].append(micros)
-        self.completed += 1
-        self.statuses[status] += 1
-        counts = self.kind_counts[kind.name]
-        counts["requests"] += 1
-        if reason is not None:
-            counts["failures"] += 1
-            if rule is None:
-                self.failures[reason] += 1
-                self.interval_failures[key] += 1
-            else:
-                self.violations[rule] += 1
-                self.violation_reasons[reason] += 1
-
-    def flush(self, *, closed_only: bool = False) -> None:
-        """Move buffered latencies into the histograms (all, or those of closed intervals)."""
-        current = int(time.time() // self.interval_s)
-        for key in [k for k in self.pending if not closed_only or k < current]:
-            corrected, raw, by_kind = self.pending.pop(key)
-            slot = self.intervals.get(key)
-            if slot is None:
-                slot = self.intervals[key] = (
-                    histograms.new_histogram(histograms.INTERVAL_FIGURES),
-                    histograms.new_histogram(histograms.INTERVAL_FIGURES),
-                    [None] * len(self.kinds),
-                )
-            histograms.record_many(slot[0], corrected)
-            histograms.record_many(slot[1], raw)
-            kind_histograms = slot[2]
-            for index, values in enumerate(by_kind):
-                if values:
-                    if kind_histograms[index] is None:
-                        kind_histograms[index] = histograms.new_histogram(
-                            histograms.INTERVAL_FIGURES
-                        )
-                    histograms.record_many(kind_histograms[index], values)
-            histograms.record_many(self.corrected, corrected)
-            histograms.record_many(self.raw, raw)
-        histograms.record_many(self.lag, self.pending_lag)
-        self.pending_lag.clear()  # in place: the dispatcher holds this list
-
-    def _interval_entry(self, key: int, corrected: Any, raw: Any, kinds: list[Any]) -> list[Any]:
-        """One interval on the wire: ``[corrected, raw, errors, {kind: corrected}]`` (see
-        ``results.py``); a kind without answers in the interval is left out."""
-        failed = self.interval_failures.pop(key, 0)
-        by_kind = {
-            self.kinds[i].name: histograms.encode(h) for i, h in enumerate(kinds) if h is not None
-        }
-        return [histograms.encode(corrected), histograms.encode(raw), failed, by_kind]
-
-    def pop_closed_intervals(self) -> dict[str, list[Any]]:
-        """Encoded interval histograms (and error counts) whose time is over (sent to the
-        master early)."""
-        self.flush(closed_only=True)
-        current = int(time.time() // self.interval_s)
-        closed = {}
-        for key in [k for k in self.intervals if k < current]:
-            closed[str(key)] = self._interval_entry(key, *self.intervals.pop(key))
-        return closed
-
-    # -- sending ------------------------------------------------------------------------------
+    # -- one request --------------------------------------------------------------------------
 
     def _exchange(
         self, kind: RequestKind, kind_index: int
@@ -302,33 +225,23 @@ class Generator:
             self.transport_errors += 1
             return None, f"{TRANSPORT_ERROR}{type(exc).__name__}", None
 
-    def send(self, kind_index: int, intended: float) -> None:
+    def send(self, kind_index: int, intended: float, sent_at: float) -> None:
+        """Send one request, then record it (latencies, verdict, Locust's stats)."""
         kind = self.kinds[kind_index]
-        sent_at = time.monotonic()
-        try:
-            answer, reason, rule = self._exchange(kind, kind_index)
-        finally:
-            in_flight = self.in_flight
-            in_flight.pop(getcurrent(), None)
-            if self.waiting_for_slot:
-                self.slot_free.set()
-            if not in_flight:
-                self.idle.set()
+        answer, reason, rule = self._exchange(kind, kind_index)
         done = self.last_done = time.monotonic()
         corrected = done - intended
         status = answer.status if answer else 0
-        self._record(kind, status, reason, corrected, done - sent_at, rule)
+        self.tally.record(kind, status, reason, corrected, done - sent_at, rule, done)
         if answer is not None and answer.settle is not None:
             answer.settle(reason)
         else:
             self.log_request(kind.name, corrected * 1000, len(answer.body) if answer else 0, reason)
 
-    def dispatch(self, should_stop: Callable[[], bool]) -> None:
-        """Walk the schedule: start each request at its intended time (or as soon as possible).
+    # -- the senders --------------------------------------------------------------------------
 
-        Each request runs in a raw greenlet (``spawn_raw``: no Greenlet object, no pool
-        bookkeeping); ``in_flight`` is the pool.
-        """
+    def dispatch(self, should_stop: Callable[[], bool]) -> None:
+        """Walk the schedule with the senders, then wait for the drain (see the docstring)."""
         if not self.started:
             delay = START_DELAY_S
             if self.start_at is not None:  # never in the past: a late start shows in t0_epoch
@@ -338,95 +251,112 @@ class Generator:
             self.cpu_start = time.process_time()
             self.started = True
             gevent.spawn(self._background)
-        burst = 0
+        self.should_stop = should_stop
         # stop sending halfway through the drain allowance, so what was sent can still finish
-        deadline = self.t0 + self.window + self.drain_s / 2
-        in_flight, take, order = self.in_flight, self.tickets.take, self.order
-        monotonic, lag = time.monotonic, self.pending_lag
-        while not should_stop() and monotonic() < deadline:
-            offset = take()
-            if offset is None:
-                break
-            intended = self.t0 + offset
-            delay = intended - monotonic()
-            if delay > 0:
-                gevent.sleep(delay)
-                burst = 0
-            else:
-                burst += 1
-                if burst >= YIELD_EVERY:
-                    gevent.sleep(0)
-                    burst = 0
-            pause = self.pause_until - monotonic()
-            if pause > 0:
-                gevent.sleep(pause)
-            if len(in_flight) >= self.max_in_flight:
-                self.late_sends += 1
-                self._wait_for_slot()
-            kind_index = order[self.position]
-            sent_at = monotonic()
-            in_flight[spawn_raw(self.send, kind_index, intended)] = (intended, kind_index)
-            if len(in_flight) > self.peak_in_flight:
-                self.peak_in_flight = len(in_flight)
-            self.sent += 1
-            self.last_send = sent_at
-            lag.append(histograms.to_micros(sent_at - intended))
-            self.position = (self.position + 1) % len(order)
+        self.deadline = self.t0 + self.window + self.drain_s / 2
+        self.all_done.clear()
+        self._spawn_sender()
         drained = self.t0 + self.window + self.drain_s
-        if in_flight:
-            self.idle.clear()
-            self.idle.wait(timeout=max(drained - time.monotonic(), 0.0))
+        self.all_done.wait(timeout=max(drained - time.monotonic(), 0.0))
         self._abandon_in_flight()
 
-    def _wait_for_slot(self) -> None:
-        self.waiting_for_slot = True
+    def _spawn_sender(self) -> None:
+        self.free_senders += 1
+        self.senders.add(spawn_raw(self._sender))
+
+    def _sender(self) -> None:
+        """Take tickets until the schedule, the time or Locust says stop."""
+        me = getcurrent()
+        monotonic, take, order = time.monotonic, self.tickets.take, self.order
+        in_flight, lag = self.in_flight, self.tally.pending_lag
+        burst = 0
         try:
-            while len(self.in_flight) >= self.max_in_flight:
-                self.slot_free.clear()
-                self.slot_free.wait()
+            while True:
+                if self.should_stop() or monotonic() >= self.deadline:
+                    return
+                offset = take()
+                if offset is None:
+                    return
+                intended = self.t0 + offset
+                kind_index = order[self.position]
+                self.position = (self.position + 1) % len(order)
+                delay = intended - monotonic()
+                if delay > 0:
+                    gevent.sleep(delay)
+                    burst = 0
+                    if self.should_stop():  # stopped while waiting: this ticket is not sent
+                        return
+                else:
+                    if len(self.senders) >= self.max_in_flight and self.free_senders == 1:
+                        self.late_sends += 1  # due while every sender had a request out
+                    burst += 1
+                    if burst >= YIELD_EVERY:
+                        gevent.sleep(0)
+                        burst = 0
+                pause = self.pause_until - monotonic()
+                if pause > 0:
+                    gevent.sleep(pause)
+                self.free_senders -= 1
+                if (
+                    not self.free_senders
+                    and len(self.senders) < self.max_in_flight
+                    and self.tickets.issued < self.planned
+                ):
+                    self._spawn_sender()  # someone watches the next ticket meanwhile
+                sent_at = monotonic()
+                in_flight[me] = (intended, kind_index)
+                if len(in_flight) > self.peak_in_flight:
+                    self.peak_in_flight = len(in_flight)
+                self.sent += 1
+                self.last_send = sent_at
+                lag.append(to_micros(sent_at - intended))
+                try:
+                    self.send(kind_index, intended, sent_at)
+                finally:
+                    in_flight.pop(me, None)
+                    self.free_senders += 1
         finally:
-            self.waiting_for_slot = False
+            self.free_senders -= 1
+            self.senders.discard(me)
+            if not self.senders:
+                self.all_done.set()
 
     def _abandon_in_flight(self) -> None:
         """Requests still open at the drain deadline count as failed, with a lower bound."""
         now = time.monotonic()
-        for running, (intended, kind_index) in list(self.in_flight.items()):
-            histograms.record(self.corrected, now - intended)
-            self.failures[UNFINISHED] += 1
+        for _sender, (intended, kind_index) in list(self.in_flight.items()):
+            self.tally.record_unfinished(now - intended)
             self.log_request(self.kinds[kind_index].name, (now - intended) * 1000, 0, UNFINISHED)
-            gevent.kill(running)
         self.in_flight.clear()
+        for sender in list(self.senders):  # in a request, or waiting out a pause
+            gevent.kill(sender)
 
     def _background(self) -> None:
         """Once a second: CPU sample, closed intervals into the histograms, token freshness."""
         while not self.finished:
             gevent.sleep(1.0)
             self.cpu.sample()
-            self.flush(closed_only=True)
+            self.tally.flush(closed_only=True)
             self._refresh_token()
 
     # -- reporting ----------------------------------------------------------------------------
 
     def progress(self) -> dict[str, Any]:
         """Counters so far, for the live progress line (cheap: no histogram encoding)."""
+        tally = self.tally
         return {
             "sent": self.sent,
-            "completed": self.completed,
+            "completed": tally.completed,
             "transport_errors": self.transport_errors,
-            "violations": sum(self.violations.values()),
-            "failures": sum(self.failures.values()),
+            "violations": sum(tally.violations.values()),
+            "failures": sum(tally.failures.values()),
         }
 
     def report(self) -> dict[str, Any]:
-        self.flush()
-        intervals = {str(key): self._interval_entry(key, *v) for key, v in self.intervals.items()}
         auth = self.auth
         return {
-            "corrected": histograms.encode(self.corrected),
-            "raw": histograms.encode(self.raw),
-            "lag": histograms.encode(self.lag),
-            "intervals": intervals,
-            "planned": self.tickets.planned,
+            **self.tally.report(),
+            "planned": self.planned,
             "sent": self.sent,
             "send_span_s": max(self.last_send - self.t0, 0.0),
             "done_span_s": max(self.last_done - self.t0, 0.0),
@@ -434,8 +364,6 @@ class Generator:
                 "hits": getattr(self.check, "hits", 0),
                 "misses": getattr(self.check, "misses", 0),
             },
-            "completed": self.completed,
-            "unfinished": self.failures.get(UNFINISHED, 0),
             "late_sends": self.late_sends,
             "max_in_flight": self.peak_in_flight,
             "users": self.max_in_flight,
@@ -445,11 +373,7 @@ class Generator:
             "token_reexchanges": auth.reexchanges if auth else 0,
             "token_errors": self.token_errors,
             "transport_errors": self.transport_errors,
-            "failures": dict(self.failures),
-            "contract_violations": dict(self.violations),
-            "contract_reasons": dict(self.violation_reasons),
-            "statuses": {str(status): n for status, n in self.statuses.items()},
-            "kinds": {name: dict(c) for name, c in self.kind_counts.items()},
+            "transport_fallbacks": self.fallbacks() if self.fallbacks else 0,
             "cpu_samples": self.cpu.samples,
             "cpu_seconds": round(time.process_time() - self.cpu_start, 4) if self.started else 0.0,
             "t0_epoch": self.t0_epoch,

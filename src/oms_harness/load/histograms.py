@@ -104,6 +104,21 @@ def percentiles_ms(histogram: HdrHistogram) -> dict[str, float | int | None]:
     return result
 
 
+def beyond_samples(name: str, count: int) -> bool:
+    """Whether percentile ``name`` (``p99.9``) needs more samples than ``count``.
+
+    A percentile p is resolved only when at least one sample lies above it, that is with
+    ``count >= 1 / (1 - p)`` samples (1000 for p99.9); below that it is just the maximum.
+    """
+    if not name.startswith("p"):
+        return False
+    try:
+        level = float(name[1:])
+    except ValueError:
+        return False
+    return 0 < level < 100 and count * (1 - level / 100) < 1 - 1e-9
+
+
 def percentile_curve(histogram: HdrHistogram, ticks: int = 5) -> list[tuple[float, float]]:
     """(percentile, milliseconds) points of the whole distribution, for plotting."""
     if histogram.get_total_count() == 0:

@@ -25,7 +25,7 @@ from locust.exception import StopUser
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
 from .. import lifeline
-from . import histograms, transport
+from . import fasthttp, histograms, transport
 from .auth import RefreshingAuth
 from .checks import LoadChecker
 from .generator import Generator
@@ -121,7 +121,7 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         max_in_flight=max_in_flight,
         timeout_s=options.timeout_s,
         missing=MISSING,
-        force_public=options.transport == transport.PUBLIC,
+        force_public=options.transport == fasthttp.PUBLIC,
     )
     STATE.fast = chosen.name == transport.RAW
     if warning:
@@ -146,6 +146,9 @@ def _on_test_start(environment: Environment, **_kw: Any) -> None:
         auth=auth,
         transport=chosen.name,
         transport_warning=warning,
+        fallbacks=(lambda: chosen.fallbacks)
+        if isinstance(chosen, transport.RawTransport)
+        else None,
         start_at=options.start_at,
     )
 

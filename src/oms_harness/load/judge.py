@@ -79,7 +79,7 @@ def judge(
         histograms.decode(hists["corrected"]), report_dir / summary.HGRM_CORRECTED
     )
     histograms.write_hgrm(histograms.decode(hists["raw"]), report_dir / summary.HGRM_RAW)
-    plot_path = _plot(plan, results, report_dir)
+    plot_path = _plot(plan, results, report_dir, started_at=started_at, limits=limits)
     outputs = {
         "summary": summary.SUMMARY_FILE,
         "results": RESULTS_FILE,
@@ -142,7 +142,14 @@ def judge(
     )
 
 
-def _plot(plan: LoadPlan, results: Mapping[str, Any], report_dir: Path) -> Path | None:
+def _plot(
+    plan: LoadPlan,
+    results: Mapping[str, Any],
+    report_dir: Path,
+    *,
+    started_at: str,
+    limits: Mapping[str, float],
+) -> Path | None:
     hists = results["histograms"]
     path = report_dir / summary.PLOT_FILE
     try:
@@ -154,6 +161,15 @@ def _plot(plan: LoadPlan, results: Mapping[str, Any], report_dir: Path) -> Path 
             curves={
                 "corrected": histograms.percentile_curve(histograms.decode(hists["corrected"])),
                 "raw": histograms.percentile_curve(histograms.decode(hists["raw"])),
+            },
+            target=summary.public_url(plan.base_url),
+            started_at=started_at,
+            planned_rps=plan.schedule.mean_rps,
+            limits=limits,
+            failures=plot.failures_per_second(report_dir / "locust_stats_history.csv"),
+            failure_totals={
+                "errors": sum(int(n) for n in results.get("failures", {}).values()),
+                "contract_violations": summary.violation_count(results),
             },
         )
     except (OSError, ValueError) as exc:  # a plot is a convenience, never the verdict

@@ -32,6 +32,7 @@ COUNTERS = (
     "token_reexchanges",
     "token_errors",
     "transport_errors",
+    "transport_fallbacks",
 )
 
 

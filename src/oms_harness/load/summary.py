@@ -181,13 +181,20 @@ def cpu_per_request(results: Mapping[str, Any]) -> dict[str, float | None]:
 
 def transport_in_use(results: Mapping[str, Any]) -> dict[str, Any]:
     """Which HTTP path the processes used (``raw``: the fast one; ``fasthttp``: Locust's
-    public ``FastHttpSession``, after a failed self-check) and the warnings that said why."""
+    public ``FastHttpSession``, after a failed self-check) and the warnings that said why;
+    ``parser_fallbacks``: answers of the fast path that were not the common shape, read by
+    geventhttpclient's full parser instead of the transport's own reader."""
     processes = results.get("processes", {}).values()
     used = sorted({str(p.get("transport", "raw")) for p in processes}) or ["raw"]
     warnings = sorted(
         {str(p["transport_warning"]) for p in processes if p.get("transport_warning")}
     )
-    return {"transport": used[0] if len(used) == 1 else "mixed", "warnings": warnings}
+    fallbacks = int(results.get("counters", {}).get("transport_fallbacks", 0))
+    return {
+        "transport": used[0] if len(used) == 1 else "mixed",
+        "warnings": warnings,
+        "parser_fallbacks": fallbacks,
+    }
 
 
 def write_summary(path: Path, summary: Mapping[str, Any]) -> None:
@@ -211,12 +218,22 @@ def format_report(summary: Mapping[str, Any]) -> str:
         "  latency ms      "
         + "  ".join(f"{k:>8}" for k in ("p50", "p90", "p95", "p99", "p99.9", "max")),
     ]
+    unresolved: set[str] = set()
     for name, row in (("corrected", corrected), ("raw", raw)):
-        cells = "  ".join(
-            f"{row.get(k):>8}" if row.get(k) is not None else f"{'-':>8}"
-            for k in ("p50", "p90", "p95", "p99", "p99.9", "max")
+        count = int(row.get("count") or 0)
+        cells = []
+        for k in ("p50", "p90", "p95", "p99", "p99.9", "max"):
+            value = row.get(k)
+            mark = "*" if value is not None and histograms.beyond_samples(k, count) else ""
+            unresolved.update([k] if mark else [])
+            cells.append(f"{value}{mark}".rjust(8) if value is not None else f"{'-':>8}")
+        lines.append(f"  {name:<14}" + "  ".join(cells))
+    if unresolved:
+        names = ", ".join(sorted(unresolved))
+        lines.append(
+            f"  * {names}: beyond what {int(corrected.get('count') or 0)} samples resolve "
+            "(shown as the largest sample)"
         )
-        lines.append(f"  {name:<14}{cells}")
     lines.append("  SLOs (latency judged on corrected figures):")
     lines += [f"    {v['description']}" for v in summary["slo"]["verdicts"]]
     for reason, count in list(summary["errors"]["by_reason"].items())[:8]:

@@ -1,14 +1,16 @@
 """Every private touchpoint of the load engine, and the public path it falls back to.
 
-The harness's hot path writes pre-built request bytes on geventhttpclient's keep-alive pool
-and logs straight into Locust's stats: about half the CPU of Locust's ``FastHttpUser`` per
-checked request (see bench/README.md). That speed rests on internals of geventhttpclient,
-gevent and Locust, and a minor release of any of them may move one. So each touchpoint is
-named here once, with the versions it was verified with, and :func:`self_check` looks for
-all of them when a process starts. When one is missing the process runs on Locust's public
-``FastHttpSession`` (what ``FastHttpUser`` uses: slower, correct) and says so in its output
-and in ``summary.json`` (``generator.transport``), instead of failing or, worse, silently
-measuring something else.
+The harness's hot path writes pre-built request bytes on its own keep-alive connections
+(opened by geventhttpclient's pool), reads the common answer with :mod:`.wire` (anything
+else with geventhttpclient's parser) and logs straight into Locust's stats: about a third
+of the CPU of Locust's ``FastHttpUser`` per checked request (see bench/README.md). That
+speed rests on internals of geventhttpclient, gevent and Locust, and a minor release of any
+of them may move one. So each touchpoint is named here once, with the versions it was
+verified with, and :func:`self_check` looks for all of them when a process starts. When one
+is missing the process runs on Locust's public ``FastHttpSession`` (what ``FastHttpUser``
+uses: slower, correct; see :mod:`.fasthttp`) and says so in its output and in
+``summary.json`` (``generator.transport``), instead of failing or, worse, silently measuring
+something else.
 
 ``pyproject.toml`` allows ranges; ``requirements.lock`` pins the versions CI runs, which are
 the ones below.
@@ -16,6 +18,7 @@ the ones below.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import logging
@@ -24,22 +27,25 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import gevent
 import gevent.monkey
 import gevent.socket
+from gevent import getcurrent
 from geventhttpclient import HTTPClient
 from geventhttpclient import connectionpool as _pool_module
 from geventhttpclient import response as _response_module
 
 from .._version import __version__
+from .fasthttp import PublicTransport
 from .generator import Answer, LogRequest
 from .traffic import RequestKind
+from .wire import BLOCK, Reader, Unusual
 
 log = logging.getLogger("oms_harness.load")
 
 VERIFIED = "locust 2.47.0, geventhttpclient 2.6.1, gevent 26.9.0"
 """The versions every touchpoint below was verified with (and ``requirements.lock`` pins)."""
 RAW = "raw"
-PUBLIC = "fasthttp"
 
 
 class CheckFailedError(Exception):
@@ -57,16 +63,16 @@ _POOL = "geventhttpclient.connectionpool.ConnectionPool"
 TOUCHPOINTS: tuple[tuple[str, Any, str], ...] = (
     # geventhttpclient 2.3-2.6.1: HTTPClient keeps its pool in ``_connection_pool``
     # (read on the instance; checked by RawTransport after it builds its client)
-    # geventhttpclient 2.3-2.6.1: the pool's idle-socket probe, replaced by a cheaper one
-    (_POOL, _pool_module.ConnectionPool, "_is_socket_alive"),
-    # geventhttpclient 2.3-2.6.1: take/give back a pooled socket (undocumented, no underscore)
-    (_POOL, _pool_module.ConnectionPool, "get_socket"),
-    (_POOL, _pool_module.ConnectionPool, "release_socket"),
-    # geventhttpclient 2.3-2.6.1: the C-parser response over a pooled socket, and its error
-    ("geventhttpclient.response", _response_module, "HTTPSocketPoolResponse"),
+    # geventhttpclient 2.3-2.6.1: the pool's connect (resolve, timeouts, TLS wrap); the
+    # transport keeps its own idle list instead of the pool's semaphore, queue and select()
+    (_POOL, _pool_module.ConnectionPool, "_create_socket"),
+    # geventhttpclient 2.3-2.6.1: the C-parser response over a socket (``pre_buffered``:
+    # it parses on from the bytes the common-case reader declined), and its errors
+    ("geventhttpclient.response", _response_module, "HTTPSocketResponse"),
     ("geventhttpclient.response", _response_module, "HTTPConnectionClosed"),
-    # gevent 24.2-26.9: a socket's readiness wait, used before the first read (plain HTTP)
-    ("gevent.socket.socket", gevent.socket.socket, "_wait"),
+    # gevent 24.2-26.9: a socket's read watcher, waited on (with the hub's public ``wait``)
+    # before the first read of an answer (plain HTTP)
+    ("gevent.socket.socket", gevent.socket.socket, "_read_event"),
 )  # fmt: skip
 
 
@@ -108,18 +114,20 @@ def fallback_warning(missing: list[str]) -> str:
 
 # -- the fast path -----------------------------------------------------------------------------
 
+
 _plain_select = gevent.monkey.get_original("select", "select")
 
 
 def _idle_socket_alive(sock: Any) -> bool:
-    """An idle keep-alive socket is alive when it is open and has nothing to read."""
-    if sock is None:
-        return False
+    """An idle keep-alive socket is reusable when it is open and has nothing to read: bytes
+    the server sent unasked (or its close) must not become the next request's answer."""
     try:
         fd = sock.fileno()
         if fd < 0:
             return False
-        readable, _, _ = _plain_select([fd], [], [], 0.0)  # the fd: no fileno() call again
+        # gevent's patched select() yields to the hub even with a zero timeout (a full
+        # switch per request); the original one is a plain non-blocking syscall
+        readable, _, _ = _plain_select([fd], [], [], 0.0)
     except (OSError, ValueError):
         return False
     return not readable
@@ -148,7 +156,14 @@ class TouchpointMissingError(Exception):
 
 
 class RawTransport:
-    """Pre-built request bytes on geventhttpclient's pool and C parser (TLS included)."""
+    """Pre-built request bytes on keep-alive connections, read by :mod:`.wire` (TLS too).
+
+    One connection serves one request at a time; idle ones wait in a LIFO list (the
+    generator bounds the requests in flight, so no semaphore). An idle connection is
+    probed before reuse (one non-blocking ``select``) and dropped when readable; one the
+    server closes just then answers with nothing, and the request is retried once on a
+    fresh connection (GET is idempotent), as ``HTTPClient.request`` does.
+    """
 
     name = RAW
 
@@ -168,15 +183,23 @@ class RawTransport:
         if pool is None:
             self.client.close()
             raise TouchpointMissingError("geventhttpclient.HTTPClient._connection_pool")
-        self.connections = pool
+        self.connect: Callable[[], Any] = pool._create_socket  # geventhttpclient 2.3-2.6.1
+        self.idle: list[Any] = []
+        self.alive: Callable[[Any], bool] = _idle_socket_alive
+        self.timeout_s = timeout_s
+        self.timers: dict[Any, Any] = {}
+        """One reusable network-timeout timer per connection (a fresh ``gevent.Timeout`` per
+        wait, as gevent's own socket wait makes, costs ten times as much)."""
+        self.timeout_error = TimeoutError("timed out")
+        self.hub = gevent.get_hub()
+        self.open: set[Any] = set()
+        self.reader = Reader()
         # plain TCP only: TLS can hold decrypted bytes that a readability wait would not see
         self.wait_readable = urlsplit(base_url).scheme == "http"
-        # the pool checks an idle connection with select() before reuse; gevent's patched
-        # select yields to the hub even with a zero timeout (a full switch per request), the
-        # original one is a plain non-blocking syscall
-        pool._is_socket_alive = _idle_socket_alive
-        self.response_class = _response_module.HTTPSocketPoolResponse
+        self.response_class = _response_module.HTTPSocketResponse
         self.closed_error = _response_module.HTTPConnectionClosed
+        self.fallbacks = 0
+        """Answers the common-case reader declined (parsed by geventhttpclient instead)."""
 
     def use_token(self, token: str) -> None:
         """Build every request once per token: the hot path only writes bytes (the token is
@@ -191,123 +214,109 @@ class RawTransport:
         ]
 
     def send(self, kind_index: int) -> Answer:
-        response = self._get(self.requests[kind_index])
-        try:
-            body = response.read()
-            status = response.status_code
-            value = response.get("content-type")
-            content_type = (  # absent, or repeated (a list): the slow path
-                value if isinstance(value, str) else _header(response, "content-type")
-            )
-            retry_after = _header(response, "retry-after") if status == 429 else None
-        finally:
-            response.release()
-        return Answer(status, body, content_type, retry_after)
-
-    def _get(self, request: bytes) -> Any:
-        """Write a pre-built request on a pooled keep-alive connection; parse the answer.
-
-        A connection the server closed while idle is retried once on a fresh one (GET is
-        idempotent), as ``HTTPClient.request`` does.
-        """
+        """Write a pre-built request on a keep-alive connection and read its answer."""
+        request = self.requests[kind_index]
+        idle = self.idle
         retries = 1
         while True:
-            sock = self.connections.get_socket()
+            while idle:
+                sock = idle.pop()
+                if self.alive(sock):
+                    break
+                self._discard(sock)
+            else:
+                sock = self._open()
             try:
                 # one send() writes a small request whole; sendall() would also query
                 # SO_SNDBUF (a syscall) and set up its chunking on every call
                 sent = sock.send(request)
                 if sent < len(request):
                     sock.sendall(request[sent:])
+                if self.wait_readable:
+                    self._wait_readable(sock)
+                data = sock.recv(BLOCK)
             except OSError as exc:
-                self.connections.release_socket(sock)
+                self._discard(sock)
                 if retries and exc.errno in (errno.ECONNRESET, errno.EPIPE):
                     retries -= 1
                     continue
                 raise
-            try:
-                # gevent 24.2-26.9: ``_read_event`` / ``_wait``. Wait until the answer is
-                # readable (gevent's own wait, same timeout): the parser's first recv then
-                # reads it instead of failing with EAGAIN (an exception per request) first
-                if self.wait_readable and sock._read_event is not None:
-                    sock._wait(sock._read_event)
-                return self.response_class(sock, self.connections, method="GET")
-            except self.closed_error:
+            except BaseException:  # a timeout, or the generator abandoning the request
+                self._discard(sock)
+                raise
+            if not data:  # closed while idle (or without answering): once more, fresh
+                self._discard(sock)
                 if retries:
                     retries -= 1
                     continue
+                raise self.closed_error("connection closed.")
+            try:
+                head, body = self.reader.read(sock.recv, data)
+            except Unusual as unusual:
+                return self._parse_on(sock, unusual.data)
+            except BaseException:
+                self._discard(sock)
                 raise
+            idle.append(sock)
+            return Answer(
+                head.status,
+                body,
+                head.content_type,
+                head.retry_after if head.status == 429 else None,
+            )
+
+    def _wait_readable(self, sock: Any) -> None:
+        """Wait until the answer is readable, within the network timeout: the first recv
+        then reads it instead of failing with EAGAIN (an exception per request) first."""
+        timer = self.timers.get(sock)
+        if timer is None:  # repeat = the timeout: ``again`` starts it afresh each time
+            timer = self.timers[sock] = self.hub.loop.timer(
+                self.timeout_s, self.timeout_s, ref=False
+            )
+        timer.again(getcurrent().throw, self.timeout_error)
+        try:
+            self.hub.wait(sock._read_event)  # gevent 24.2-26.9: the socket's read watcher
+        finally:
+            timer.stop()
+
+    def _parse_on(self, sock: Any, data: bytes) -> Answer:
+        """geventhttpclient's parser from the bytes read so far, on the same socket."""
+        self.fallbacks += 1
+        try:
+            response = self.response_class(sock, method="GET", pre_buffered=data)
+            body = response.read()
+            status = response.status_code
+            content_type = _header(response, "content-type")
+            retry_after = _header(response, "retry-after") if status == 429 else None
+            reusable = response.message_complete and not response.should_close()
+            response.release()
+        except BaseException:
+            self._discard(sock)
+            raise
+        if reusable:
+            self.idle.append(sock)
+        else:
+            self._discard(sock)
+        return Answer(status, body, content_type, retry_after)
+
+    def _open(self) -> Any:
+        sock = self.connect()
+        self.open.add(sock)
+        return sock
+
+    def _discard(self, sock: Any) -> None:
+        self.open.discard(sock)
+        timer = self.timers.pop(sock, None)
+        if timer is not None:
+            timer.close()
+        with contextlib.suppress(OSError):
+            sock.close()
 
     def close(self) -> None:
+        for sock in list(self.open):
+            self._discard(sock)
+        self.idle.clear()
         self.client.close()
-
-
-# -- the public path ---------------------------------------------------------------------------
-
-
-class PublicTransport:
-    """Locust's public ``FastHttpSession``: it counts each request in Locust's stats itself."""
-
-    name = PUBLIC
-
-    def __init__(
-        self,
-        base_url: str,
-        kinds: list[RequestKind],
-        *,
-        environment: Any,
-        max_in_flight: int,
-        timeout_s: float,
-    ) -> None:
-        from locust.contrib.fasthttp import FastHttpSession
-
-        self.kinds = kinds
-        self.session = FastHttpSession(
-            base_url,
-            request_event=environment.events.request,
-            user=None,
-            concurrency=max_in_flight,
-            connection_timeout=timeout_s,
-            network_timeout=timeout_s,
-        )
-        self.headers: dict[str, str] = {}
-
-    def use_token(self, token: str) -> None:
-        self.headers = {
-            "User-Agent": f"oms-harness/{__version__}",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {token}",
-        }
-
-    def send(self, kind_index: int) -> Answer:
-        kind = self.kinds[kind_index]
-        context: Any = self.session.get(
-            kind.path, name=kind.name, headers=self.headers, catch_response=True
-        )
-        response = context.__enter__()
-        error = getattr(response, "error", None)  # also set for a 4xx/5xx status
-
-        def settle(reason: str | None) -> None:
-            if reason:
-                response.failure(reason)
-            else:
-                response.success()
-            context.__exit__(None, None, None)
-
-        status = int(response.status_code or 0)
-        if not status:  # no answer: the session caught a transport failure
-            return Answer(0, b"", None, settle=settle, error=type(error).__name__)
-        headers = response.headers or {}
-        return Answer(
-            status,
-            response.content or b"",
-            headers.get("content-type"),
-            headers.get("retry-after") if status == 429 else None,
-            settle,
-        )
-
-    def close(self) -> None:
-        self.session.client.clientpool.close()
 
 
 Transport = RawTransport | PublicTransport

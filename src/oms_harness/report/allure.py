@@ -26,7 +26,6 @@ import yaml
 
 from .._version import __version__
 from ..contract.spec import load_spec, spec_version
-from .model import LoadFacts, SloRow
 from .secrets import Secrets
 
 ANY_STATUS = ("failed", "broken", "passed", "skipped")
@@ -54,9 +53,10 @@ CATEGORIES: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "Spec gap",
-        "description": "Behaviour the spec leaves open, reported as a finding, not a failure.",
+        "description": "Behaviour the spec leaves open, reported as a finding, not a failure "
+        "(status skipped, so no count takes it for a pass).",
         "matchedStatuses": list(ANY_STATUS),
-        "messageRegex": r"[\s\S]*[Ss]pec gap[\s\S]*",
+        "messageRegex": r"^Spec gap: [\s\S]*",
     },
     {
         "name": "Contract violation",
@@ -67,27 +67,30 @@ CATEGORIES: tuple[dict[str, Any], ...] = (
 """First match wins (Allure 2 and 3); regexes written to mean the same in Java and JS."""
 
 SPEC_GAP_TAG = "spec-gap"
-"""The ``tag`` label the spec-gap suite puts on its findings (they pass, without a message)."""
+"""The ``tag`` label the spec-gap suite puts on its findings (skipped, ``Spec gap: ...``)."""
+RULE_LABEL = "rule"
+"""The label naming a failure's first broken rule (conformance and SLO results)."""
+GROUPED_BY_RULE = frozenset({"Contract violation", "SLO breach"})
+"""Categories whose failures Allure 3 groups by rule id, not by message (each message
+names its own URL and values, so grouping by message gives one group per test)."""
 
 
 def allure3_categories() -> list[dict[str, Any]]:
-    """:data:`CATEGORIES` in Allure 3's own form, which can also match on labels."""
+    """:data:`CATEGORIES` in Allure 3's own form, which can also match on and group by labels."""
     rules = []
     for category in CATEGORIES:
         matcher: dict[str, Any] = {"statuses": list(category["matchedStatuses"])}
         if "messageRegex" in category:
             matcher["message"] = category["messageRegex"]
         matchers = [matcher]
+        rule: dict[str, Any] = {"name": category["name"], "matchers": matchers}
         if category["name"] == "Spec gap":
             matchers.append({"labels": {"tag": f"^{SPEC_GAP_TAG}$"}})
-        rules.append({"name": category["name"], "matchers": matchers})
+        if category["name"] in GROUPED_BY_RULE:
+            rule["groupBy"] = [{"label": RULE_LABEL}]
+            rule["groupByMessage"] = False
+        rules.append(rule)
     return rules
-
-
-LOWER_BOUND_SLOS = frozenset({"min_rps"})
-"""SLOs whose limit is a floor; every other SLO is a ceiling."""
-LOAD_EPIC = "Load"
-SLO_FEATURE = "SLOs"
 
 
 def prepare_results_dir(results_dir: Path) -> None:
@@ -205,8 +208,12 @@ def _stable_id(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _attach(results_dir: Path, source: Path, name: str) -> dict[str, str] | None:
-    """Copy a file into the results as an attachment; None if it does not exist."""
+def attach_copy(results_dir: Path, source: Path, name: str) -> dict[str, str] | None:
+    """A fresh copy of a file as one result's attachment; None if it does not exist.
+
+    Never share one attachment file between results: Allure 3 links a file to one result
+    only, and every other result that names it shows "Failed to load attachment".
+    """
     if not source.is_file():
         return None
     target = results_dir / f"{uuid.uuid4()}-attachment{source.suffix}"
@@ -215,7 +222,8 @@ def _attach(results_dir: Path, source: Path, name: str) -> dict[str, str] | None
     return {"name": name, "source": target.name, "type": mime}
 
 
-def _attach_text(results_dir: Path, text: str, name: str, mime: str) -> dict[str, str]:
+def attach_text(results_dir: Path, text: str, name: str, mime: str) -> dict[str, str]:
+    """``text`` as a new attachment file of one result."""
     suffix = {"application/json": ".json", "text/csv": ".csv"}.get(mime, ".txt")
     target = results_dir / f"{uuid.uuid4()}-attachment{suffix}"
     target.write_text(text, encoding="utf-8")
@@ -236,6 +244,7 @@ def write_result(
     description: str | None = None,
     start_ms: int | None = None,
     stop_ms: int | None = None,
+    steps: Sequence[dict[str, Any]] = (),
 ) -> Path:
     """One ``*-result.json`` in Allure's results format."""
     now = int(time.time() * 1000)
@@ -252,7 +261,7 @@ def write_result(
         "labels": [{"name": k, "value": v} for k, v in labels],
         "parameters": [{"name": k, "value": v} for k, v in parameters],
         "attachments": list(attachments),
-        "steps": [],
+        "steps": list(steps),
     }
     if message is not None or trace is not None:
         result["statusDetails"] = {"message": message or "", "trace": trace or ""}
@@ -261,99 +270,6 @@ def write_result(
     path = results_dir / f"{result['uuid']}-result.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     return path
-
-
-def _load_labels(story: str, severity: str = "critical") -> list[tuple[str, str]]:
-    return [
-        ("epic", LOAD_EPIC),
-        ("feature", SLO_FEATURE),
-        ("story", story),
-        ("severity", severity),
-        ("parentSuite", "oms-harness gate"),
-        ("suite", "load"),
-        ("framework", "oms-harness"),
-    ]
-
-
-def slo_status(slo: SloRow, generator_bound: bool) -> tuple[str, str]:
-    """Allure status and message of one SLO: a pass under a bound generator is no pass."""
-    if generator_bound:
-        return "broken", f"Generator-bound: not judged; {slo.describe()}"
-    if slo.measured is None:
-        return "broken", f"SLO not measured: {slo.describe()}"
-    if slo.passed:
-        return "passed", f"SLO met: {slo.describe()}"
-    return "failed", f"SLO breach: {slo.describe()}"
-
-
-def write_load_results(results_dir: Path, load: LoadFacts, secrets: Secrets) -> list[Path]:
-    """One Allure test per SLO plus one for generator health, each with the evidence."""
-    shared: list[dict[str, str]] = []
-    if load.summary_path is not None:
-        summary = _summary_attachment(results_dir, load.summary_path, secrets)
-        if summary is not None:
-            shared.append(summary)
-    if load.plot_path is not None:
-        plot = _attach(results_dir, load.plot_path, "latency plot")
-        if plot is not None:
-            shared.append(plot)
-    run_params = [
-        ("scenario", load.scenario),
-        ("target rate (req/s)", f"{load.target_rps:g}"),
-        ("achieved rate (req/s)", f"{load.achieved_rps:.1f}"),
-        ("requests", str(load.requests)),
-    ]
-    written = []
-    for slo in load.slos:
-        status, message = slo_status(slo, load.generator_bound)
-        limit, measured = slo.shown_limit, slo.shown_measured
-        written.append(
-            write_result(
-                results_dir,
-                full_name=f"oms_harness.load.{load.scenario}.slo.{slo.name}",
-                name=f"SLO {slo.name} {'≥' if slo.name in LOWER_BOUND_SLOS else '≤'} {limit}",
-                status=status,
-                message=message,
-                labels=_load_labels(f"SLO {slo.name}"),
-                parameters=[("measured", measured), ("limit", limit), *run_params],
-                attachments=shared,
-                description=f"Load scenario `{load.scenario}`: {slo.describe()}.",
-            )
-        )
-    written.append(_write_generator_health(results_dir, load, run_params, shared))
-    return written
-
-
-def _write_generator_health(
-    results_dir: Path,
-    load: LoadFacts,
-    run_params: list[tuple[str, str]],
-    shared: list[dict[str, str]],
-) -> Path:
-    rate = f"achieved {load.achieved_rps:.1f} of {load.target_rps:g} req/s"
-    if load.generator_bound:
-        status, message = "broken", f"Generator-bound: {rate}; the figures cannot be trusted"
-    else:
-        status, message = "passed", f"Generator kept the schedule: {rate}"
-    failures = "".join(f"\n{reason}: {count}" for reason, count in sorted(load.failures.items()))
-    return write_result(
-        results_dir,
-        full_name=f"oms_harness.load.{load.scenario}.generator_health",
-        name="Load generator kept the schedule",
-        status=status,
-        message=message,
-        trace=f"failures by reason:{failures}" if failures else None,
-        labels=_load_labels("Generator health", severity="normal"),
-        parameters=run_params,
-        attachments=shared,
-    )
-
-
-def _summary_attachment(results_dir: Path, path: Path, secrets: Secrets) -> dict[str, str] | None:
-    if not path.is_file():
-        return None
-    text = secrets.scrub(path.read_text(encoding="utf-8", errors="replace"))
-    return _attach_text(results_dir, text, "load summary.json", "application/json")
 
 
 def write_problem_result(results_dir: Path, *, phase: str, message: str, secrets: Secrets) -> Path:
@@ -398,13 +314,12 @@ def spec_section(pointer: str, document: Mapping[str, Any]) -> Any:
 def attach_spec_sections(results_dir: Path, document: Mapping[str, Any] | None = None) -> int:
     """Attach the spec section each result links to; return how many results got one.
 
-    One attachment file per distinct section, shared by every result that links to it
-    (Allure 3 keys attachments by file name, so the single file embeds each once).
-    Idempotent: a result that already has its section attached is left alone.
+    Each result gets its own file (Allure 3 links a file to one result only: a file shared
+    by many shows as "Failed to load attachment" on all but one). Idempotent: a result
+    that already has its section attached is left alone.
     """
     spec = document if document is not None else load_spec()
     version = spec_version(dict(spec))
-    sections: dict[str, dict[str, str] | None] = {}
     updated = 0
     for path in sorted(results_dir.glob("*-result.json")):
         result = json.loads(path.read_text(encoding="utf-8"))
@@ -413,15 +328,15 @@ def attach_spec_sections(results_dir: Path, document: Mapping[str, Any] | None =
             for link in result.get("links", [])
             if str(link.get("url", "")).startswith(SPEC_LINK_PREFIX)
         ]
-        have = {a.get("source") for a in result.get("attachments", [])}
+        have = {str(a.get("name")) for a in result.get("attachments", [])}
         added = False
-        for pointer in pointers:
-            if pointer not in sections:
-                sections[pointer] = _write_section(results_dir, pointer, spec, version)
-            attachment = sections[pointer]
-            if attachment is not None and attachment["source"] not in have:
+        for pointer in dict.fromkeys(pointers):
+            if f"spec {pointer}" in have:
+                continue
+            owner = str(result.get("uuid", path.name))
+            attachment = _write_section(results_dir, pointer, spec, version, owner)
+            if attachment is not None:
                 result.setdefault("attachments", []).append(attachment)
-                have.add(attachment["source"])
                 added = True
         if added:
             path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -430,7 +345,7 @@ def attach_spec_sections(results_dir: Path, document: Mapping[str, Any] | None =
 
 
 def _write_section(
-    results_dir: Path, pointer: str, spec: Mapping[str, Any], version: str
+    results_dir: Path, pointer: str, spec: Mapping[str, Any], version: str, owner: str
 ) -> dict[str, str] | None:
     try:
         section = spec_section(pointer, spec)
@@ -441,6 +356,6 @@ def _write_section(
         f"under Overview > Global Attachments\n"
     )
     body = yaml.safe_dump(section, sort_keys=False, allow_unicode=True, width=100)
-    target = results_dir / f"spec-{_stable_id(pointer)}-attachment.yaml"
+    target = results_dir / f"spec-{_stable_id(owner + pointer)}-attachment.yaml"
     target.write_text(header + body, encoding="utf-8")
     return {"name": f"spec {pointer}", "source": target.name, "type": "text/yaml"}

@@ -1,8 +1,9 @@
 """``reports/junit.xml``: every check of the gate, for any CI that reads JUnit.
 
-The conformance runner's pytest JUnit file is merged as it is (one ``testsuite`` per
-pytest run); the load SLOs and generator health become a ``load`` suite, and a phase that
-could not run becomes an ``<error>`` case, so a CI never sees "0 tests, green".
+The conformance runner's JUnit file is merged as it is (already one ``testsuite`` per area,
+see :func:`oms_harness.conformance.result_files.group_by_area`); the load SLOs and
+generator health become a ``load`` suite, and a phase that could not run becomes an
+``<error>`` case, so a CI never sees "0 tests, green".
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .allure import slo_status
-from .model import GateVerdict
+from ..contract import registry
+from ..contract.registry import check_name
+from .model import GateVerdict, slo_status
 from .secrets import Secrets
 
 
@@ -28,18 +30,21 @@ def _suites_from(path: Path | None) -> list[ET.Element] | None:
 
 
 def _synthesised_suite(verdict: GateVerdict) -> ET.Element | None:
-    """Without a readable conformance JUnit file: one case per area, one per failure."""
+    """Without a readable conformance JUnit file: one case per area, one per failure (in the
+    area of its rule, like the verdict counts it)."""
     conformance = verdict.conformance
     if conformance is None:
         return None
     suite = ET.Element("testsuite", name="conformance")
     for row in conformance.rows:
-        case = ET.SubElement(suite, "testcase", classname="conformance", name=row.area, time="0")
+        case = ET.SubElement(suite, "testcase", classname=row.area, name=row.area, time="0")
         if row.passed == 0 and row.failed == 0 and row.skipped:
             ET.SubElement(case, "skipped", message=f"{row.skipped} skipped")
     for test_id, reason in conformance.failures:
-        case = ET.SubElement(suite, "testcase", classname="conformance", name=test_id, time="0")
-        ET.SubElement(case, "failure", message=reason).text = reason
+        rule = check_name(reason)
+        area = registry.area_of(rule) if rule in registry.RULES else "conformance"
+        case = ET.SubElement(suite, "testcase", classname=area, name=test_id, time="0")
+        ET.SubElement(case, "failure", message=reason, type=rule).text = reason
     cases = list(suite.iter("testcase"))
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(len(conformance.failures)))

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from ..contract import registry
+from ..contract.registry import SLO_CHECK_PREFIX, check_name
 from ..exit_codes import ExitCode
 
 
@@ -56,6 +57,8 @@ class SloLike(Protocol):
     def passed(self) -> bool: ...
     @property
     def unit(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
 
 
 class LoadLike(Protocol):
@@ -92,17 +95,40 @@ come from the registry, as the failures are filed under them."""
 
 @dataclass(frozen=True)
 class AreaRow:
-    """One line of the verdict table: a conformance area or the load SLOs."""
+    """One line of the verdict table: a conformance area, the load checks, or the gate.
+
+    The same four outcomes every report counts: ``passed``, ``failed`` (a violation or a
+    breach), ``not_judged`` (Allure "broken", a JUnit error: a generator-bound SLO, a
+    stopped phase), ``skipped`` and ``spec_gaps`` (Allure and JUnit show both as skipped;
+    the "Spec gap" category and ``type="spec-gap"`` tell them apart).
+    """
 
     area: str
     passed: int = 0
     failed: int = 0
     skipped: int = 0
     spec_gaps: int = 0
+    not_judged: int = 0
 
     @property
     def ok(self) -> bool:
-        return self.failed == 0
+        return self.failed == 0 and self.not_judged == 0
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed + self.skipped + self.spec_gaps + self.not_judged
+
+
+def total_row(rows: Sequence[AreaRow]) -> AreaRow:
+    """The sum of ``rows``: the figures Allure's overview and JUnit's totals show."""
+    return AreaRow(
+        "total",
+        passed=sum(r.passed for r in rows),
+        failed=sum(r.failed for r in rows),
+        skipped=sum(r.skipped for r in rows),
+        spec_gaps=sum(r.spec_gaps for r in rows),
+        not_judged=sum(r.not_judged for r in rows),
+    )
 
 
 @dataclass(frozen=True)
@@ -114,10 +140,14 @@ class SloRow:
     measured: float | None
     passed: bool
     unit: str = ""
+    detail: str = ""
+    """What the figure is made of, when it has parts: the ``contract_violations`` SLO names
+    its rule ids (``decimal.wire-string x400``)."""
 
     def describe(self) -> str:
         """``p95_ms: measured 12.35 ms, limit 250 ms`` (one line, for messages and tables)."""
-        return f"{self.name}: measured {self.shown_measured}, limit {self.shown_limit}"
+        detail = f" ({self.detail})" if self.detail else ""
+        return f"{self.name}: measured {self.shown_measured}, limit {self.shown_limit}{detail}"
 
     @property
     def shown_measured(self) -> str:
@@ -145,18 +175,53 @@ class LoadFacts:
     target_rps: float
     requests: int
     failures: Mapping[str, int]
+    """Failed requests by reason: transport errors, timeouts, undocumented 5xx."""
     report_dir: Path | None = None
     summary_path: Path | None = None
     plot_path: Path | None = None
+    contract_violations: Mapping[str, int] = field(default_factory=dict)
+    """Answers under load that broke a contract rule, by rule id (apart from ``failures``)."""
     regression: Mapping[str, Any] | None = None
     """The comparison with the baseline (``summary.json`` → ``regression``), if one ran."""
     drift: Mapping[str, Any] | None = None
     """The drift verdict (``summary.json`` → ``drift``), if the run was judged for it."""
 
     @property
+    def health_status(self) -> str:
+        """The generator-health check: ``passed`` or ``broken`` (figures not trusted)."""
+        return "broken" if self.generator_bound else "passed"
+
+    @property
     def row(self) -> AreaRow:
-        passed = sum(1 for slo in self.slos if slo.passed)
-        return AreaRow("load SLOs", passed=passed, failed=len(self.slos) - passed)
+        """Every SLO plus the generator-health check, counted by their report status."""
+        statuses = [slo_status(slo, self.generator_bound)[0] for slo in self.slos]
+        statuses.append(self.health_status)
+        return AreaRow(
+            "load",
+            passed=statuses.count("passed"),
+            failed=statuses.count("failed"),
+            not_judged=statuses.count("broken"),
+        )
+
+
+LOWER_BOUND_SLOS = frozenset({"min_rps"})
+"""SLOs whose limit is a floor; every other SLO is a ceiling."""
+
+
+def slo_rule(slo: SloRow) -> str:
+    """An SLO's check name in the reports: ``slo.p95_ms``."""
+    return f"{SLO_CHECK_PREFIX}{slo.name}"
+
+
+def slo_status(slo: SloRow, generator_bound: bool) -> tuple[str, str]:
+    """Report status and message of one SLO: a pass under a bound generator is no pass."""
+    if generator_bound:
+        return "broken", f"Generator-bound: not judged; {slo.describe()}"
+    if slo.measured is None:
+        return "broken", f"SLO not measured: {slo.describe()}"
+    if slo.passed:
+        return "passed", f"SLO met: {slo.describe()}"
+    return "failed", f"[{slo_rule(slo)}] SLO breach: {slo.describe()}"
 
 
 @dataclass(frozen=True)
@@ -193,17 +258,36 @@ class GateVerdict:
         rows = list(self.conformance.rows) if self.conformance else []
         if self.load is not None:
             rows.append(self.load.row)
+        elif self.load_skipped is not None:
+            rows.append(AreaRow("load", skipped=1))  # JUnit and Allure show one skipped case
+        if self.problem is not None:
+            rows.append(AreaRow("gate", not_judged=1))  # the stopped phase's broken result
         return rows
 
     @property
+    def totals(self) -> AreaRow:
+        return total_row(self.rows)
+
+    @property
     def headline(self) -> str:
+        if self.exit_code == ExitCode.FAILED and self.regressed:
+            if not any(row.failed for row in self.rows):
+                return REGRESSION_HEADLINE
+            return f"{VERDICT_WORDS[ExitCode.FAILED]}, and a regression against the baseline"
         return VERDICT_WORDS.get(self.exit_code, f"exit {self.exit_code}")
+
+    @property
+    def regressed(self) -> bool:
+        """The load run regressed against ``--baseline`` (an exit 1 of its own)."""
+        found = self.load.regression if self.load is not None else None
+        return bool(found) and found is not None and found.get("verdict") == "regression"
 
     @property
     def breached_slos(self) -> list[SloRow]:
         return [slo for slo in self.load.slos if not slo.passed] if self.load else []
 
 
+REGRESSION_HEADLINE = "FAIL: regression beyond the tolerance against the baseline"
 VERDICT_WORDS: dict[int, str] = {
     ExitCode.OK: "PASS: every check held and every SLO was met",
     ExitCode.FAILED: "FAIL: contract violation or SLO breach",
@@ -212,6 +296,24 @@ VERDICT_WORDS: dict[int, str] = {
     ExitCode.RESULT_INVALID: "INVALID: the load generator was the bottleneck; figures not trusted",
     ExitCode.INTERRUPTED: "INTERRUPTED",
 }
+
+
+def failures_by_rule(verdict: GateVerdict) -> dict[str, list[tuple[str, str]]]:
+    """Every failed check as (test or SLO, reason), grouped by its first rule id.
+
+    Rules in order of first appearance; conformance failures first, then SLO breaches.
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    failures = list(verdict.conformance.failures) if verdict.conformance else []
+    load = verdict.load
+    if load is not None:
+        for slo in load.slos:
+            status, message = slo_status(slo, load.generator_bound)
+            if status == "failed":
+                failures.append((f"load.{load.scenario}.slo.{slo.name}", message))
+    for test_id, reason in failures:
+        groups.setdefault(check_name(reason), []).append((test_id, reason))
+    return groups
 
 
 def fmt_num(value: float) -> str:
@@ -264,6 +366,7 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
                 measured=None if s.measured is None else float(s.measured),
                 passed=bool(s.passed),
                 unit=s.unit,
+                detail=s.detail,
             )
             for s in result.slos
         ),
@@ -271,10 +374,8 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
         achieved_rps=float(result.achieved_rps),
         target_rps=float(result.target_rps),
         requests=int(result.requests),
-        failures={
-            **result.failures,
-            **{f"[{rule}] contract violation": n for rule, n in result.contract_violations.items()},
-        },
+        failures=dict(result.failures),
+        contract_violations=dict(result.contract_violations),
         report_dir=result.report_dir,
         summary_path=result.summary_path,
         plot_path=result.plot_path,

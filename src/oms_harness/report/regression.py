@@ -25,7 +25,7 @@ from ..regression.compare import (
 )
 from ..regression.drift import DriftVerdict
 from ..regression.runs import StoredRun
-from .allure import _attach, write_result
+from .allure import attach_copy, write_result
 
 COMPARISON_FILE = "comparison.json"
 PLOT_FILE = "regression.png"
@@ -67,7 +67,11 @@ def write_allure(
 ) -> list[Path]:
     """One result per figure; a regression fails, no change and improvement pass."""
     results_dir.mkdir(parents=True, exist_ok=True)
-    shared = [a for a in (_attach(results_dir, p, p.name) for p in attachments) if a]
+
+    def attached() -> list[dict[str, str]]:
+        """Fresh copies for one result (Allure 3 links an attachment file to one result)."""
+        return [a for a in (attach_copy(results_dir, p, p.name) for p in attachments) if a]
+
     written = []
     for figure in comparison.figures:
         c = figure.change
@@ -98,7 +102,7 @@ def write_allure(
                         f"{comparison.settings.min_effect_ms:g} ms",
                     ),
                 ],
-                attachments=shared,
+                attachments=attached(),
                 description=(
                     "Change of the corrected-latency percentile (or throughput) from A to B, "
                     "with a block-bootstrap confidence interval over the measured intervals."
@@ -128,7 +132,7 @@ def write_allure(
                     for f in kind.figures
                 ]
                 + [("interval level", f"{kind.confidence:.2%} (Bonferroni over the kinds)")],
-                attachments=shared,
+                attachments=attached(),
                 description=(
                     "Corrected-latency percentiles of one request kind, A to B, over the same "
                     "blocks as the overall figures; a regression here fails the comparison."

@@ -1,9 +1,12 @@
 """``reports/summary.md``: the verdict in a form a CI posts on a pull request.
 
-Short on purpose: the headline, one table row per area, the failing checks by name with
-their one-line reason, the SLOs measured vs limit, the seed to reproduce, and where the
-full report is. Appended to ``$GITHUB_STEP_SUMMARY`` when that variable is set: best
-effort, since a CI's summary file is a courtesy and must never hide the verdict.
+Short on purpose: the headline, one table row per area and the totals (the same numbers as
+the terminal, Allure's overview and JUnit), the failing checks grouped by rule with their
+one-line reason, the SLOs measured vs limit, the seed to reproduce, and where the full
+report is: the CI run's artifacts when the CI's variables say where they are (GitHub:
+``GITHUB_SERVER_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_RUN_ID``), else the report's path
+relative to the working directory. Appended to ``$GITHUB_STEP_SUMMARY`` when that variable
+is set: best effort, since a CI's summary file is a courtesy and must never hide the verdict.
 """
 
 from __future__ import annotations
@@ -13,8 +16,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from .allure import slo_status
-from .model import GateVerdict
+from .model import GateVerdict, failures_by_rule, slo_status
 from .secrets import Secrets
 
 MAX_FAILURES_LISTED = 20
@@ -26,8 +28,30 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_summary(verdict: GateVerdict) -> str:
+def artifact_url(environ: Mapping[str, str]) -> str | None:
+    """The CI run's page, where its artifacts (the report) are; None outside a known CI."""
+    run_id = environ.get("GITHUB_RUN_ID")
+    repository = environ.get("GITHUB_REPOSITORY")
+    if run_id and repository:
+        server = environ.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+        return f"{server}/{repository}/actions/runs/{run_id}#artifacts"
+    if environ.get("GITLAB_CI") == "true" and environ.get("CI_JOB_URL"):
+        return f"{environ['CI_JOB_URL']}/artifacts/browse"
+    return None
+
+
+def _where(path: Path) -> str:
+    """A path relative to the working directory when it is below it (never an absolute
+    path of the machine that ran the gate, which means nothing to the reader)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path.name if path.is_absolute() else str(path)
+
+
+def render_summary(verdict: GateVerdict, environ: Mapping[str, str] | None = None) -> str:
     """The Markdown text (no file I/O; redact before writing)."""
+    env = os.environ if environ is None else environ
     icon = _ICON.get(verdict.exit_code, "⚠️")
     lines = [
         f"## {icon} oms-harness gate: {verdict.headline}",
@@ -42,26 +66,18 @@ def render_summary(verdict: GateVerdict) -> str:
     rows = verdict.rows
     if rows:
         lines += [
-            "| area | passed | failed | skipped | spec gaps | |",
-            "| --- | ---: | ---: | ---: | ---: | --- |",
+            "| area | passed | failed | not judged | skipped | spec gaps | |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
-        lines += [
-            f"| {_cell(r.area)} | {r.passed} | {r.failed} | {r.skipped} | {r.spec_gaps} | "
-            f"{'✅' if r.ok else '❌'} |"
-            for r in rows
-        ]
+        for r in [*rows, verdict.totals]:
+            name = f"**{r.area}**" if r.area == "total" else _cell(r.area)
+            mark = "✅" if r.ok else ("❌" if r.failed else "⚠️")
+            lines.append(
+                f"| {name} | {r.passed} | {r.failed} | {r.not_judged} | {r.skipped} | "
+                f"{r.spec_gaps} | {mark} |"
+            )
         lines.append("")
-    failures = verdict.conformance.failures if verdict.conformance else ()
-    if failures:
-        lines.append(f"### Failing checks ({len(failures)})")
-        lines.append("")
-        lines += [
-            f"- `{_cell(test_id)}`: {_cell(reason)}"
-            for test_id, reason in failures[:MAX_FAILURES_LISTED]
-        ]
-        if len(failures) > MAX_FAILURES_LISTED:
-            lines.append(f"- … and {len(failures) - MAX_FAILURES_LISTED} more (see the report)")
-        lines.append("")
+    lines += _failures_section(verdict)
     lines += _load_section(verdict)
     gaps = verdict.conformance.spec_gaps if verdict.conformance else ()
     if gaps:
@@ -70,11 +86,34 @@ def render_summary(verdict: GateVerdict) -> str:
         )
         lines += [f"- {_cell(gap)}" for gap in gaps]
         lines += ["", "</details>", ""]
-    if verdict.report_html is not None:
-        lines.append(f"Report: `{verdict.report_html}` (single file, opens from disk)")
+    url = artifact_url(env)
+    if url is not None:
+        lines.append(f"Report: [Allure report in the run's artifacts]({url})")
+    elif verdict.report_html is not None:
+        lines.append(f"Report: `{_where(verdict.report_html)}` (single file, opens from disk)")
     elif verdict.render_note:
         lines.append(verdict.render_note)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _failures_section(verdict: GateVerdict) -> list[str]:
+    """Failing checks grouped by rule id, most frequent rule first."""
+    groups = failures_by_rule(verdict)
+    if not groups:
+        return []
+    count = sum(len(items) for items in groups.values())
+    lines = [f"### Failing checks ({count}) by rule", ""]
+    listed = 0
+    for rule, items in sorted(groups.items(), key=lambda group: -len(group[1])):
+        lines.append(f"- **`{_cell(rule)}`** ({len(items)})")
+        for test_id, reason in items:
+            if listed < MAX_FAILURES_LISTED:
+                lines.append(f"  - `{_cell(test_id)}`: {_cell(reason)}")
+            listed += 1
+    if listed > MAX_FAILURES_LISTED:
+        lines.append(f"- … {listed - MAX_FAILURES_LISTED} more listed in the report")
+    lines.append("")
+    return lines
 
 
 def _load_section(verdict: GateVerdict) -> list[str]:
@@ -97,6 +136,11 @@ def _load_section(verdict: GateVerdict) -> list[str]:
                 f"| {_cell(slo.name)} | {slo.shown_measured} | {slo.shown_limit} | {word} |"
             )
         lines.append("")
+    if load.contract_violations:
+        ordered = sorted(load.contract_violations.items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"`{_cell(rule)}`: {n}" for rule, n in ordered)
+        total = sum(load.contract_violations.values())
+        lines += [f"Contract violations under load ({total}) by rule: {shown}", ""]
     if load.failures:
         shown = ", ".join(f"{_cell(k)}: {v}" for k, v in sorted(load.failures.items()))
         lines += [f"Load failures by reason: {shown}", ""]
@@ -110,10 +154,10 @@ def write_summary(
     environ: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``summary.md`` and append it to ``$GITHUB_STEP_SUMMARY`` when set."""
-    text = secrets.scrub(render_summary(verdict))
+    env = os.environ if environ is None else environ
+    text = secrets.scrub(render_summary(verdict, env))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    env = os.environ if environ is None else environ
     step_summary = env.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         try:

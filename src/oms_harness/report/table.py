@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from .allure import slo_status
-from .model import GateVerdict
+from .model import GateVerdict, failures_by_rule, slo_status
 
 MAX_FAILURES_SHOWN = 10
 
@@ -17,14 +16,19 @@ def render_table(verdict: GateVerdict) -> str:
     if rows:
         width = max(len("area"), *(len(r.area) for r in rows))
         header = (
-            f"  {'area':<{width}}  {'passed':>6}  {'failed':>6}  {'skipped':>7}  {'spec gaps':>9}"
+            f"  {'area':<{width}}  {'passed':>6}  {'failed':>6}  {'not judged':>10}  "
+            f"{'skipped':>7}  {'spec gaps':>9}"
         )
-        lines += [header, "  " + "-" * (len(header) - 2)]
-        for r in rows:
-            mark = "ok" if r.ok else "FAIL"
+        rule = "  " + "-" * (len(header) - 2)
+        lines += [header, rule]
+        for r in [*rows, None, verdict.totals]:
+            if r is None:
+                lines.append(rule)
+                continue
+            mark = "ok" if r.ok else ("FAIL" if r.failed else "NOT JUDGED")
             lines.append(
-                f"  {r.area:<{width}}  {r.passed:>6}  {r.failed:>6}  {r.skipped:>7}  "
-                f"{r.spec_gaps:>9}  {mark}"
+                f"  {r.area:<{width}}  {r.passed:>6}  {r.failed:>6}  {r.not_judged:>10}  "
+                f"{r.skipped:>7}  {r.spec_gaps:>9}  {mark}"
             )
     load = verdict.load
     if load is not None:
@@ -39,11 +43,16 @@ def render_table(verdict: GateVerdict) -> str:
             lines.append(f"    {slo.describe()}  {word}")
     elif verdict.load_skipped:
         lines.append(f"  load: skipped ({verdict.load_skipped})")
-    failures = verdict.conformance.failures if verdict.conformance else ()
-    for test_id, reason in failures[:MAX_FAILURES_SHOWN]:
-        lines.append(f"  failed: {test_id}: {reason}")
-    if len(failures) > MAX_FAILURES_SHOWN:
-        lines.append(f"  … and {len(failures) - MAX_FAILURES_SHOWN} more in the report")
+    groups = failures_by_rule(verdict)
+    shown = 0
+    for rule, failures in groups.items():
+        lines.append(f"  [{rule}] {len(failures)} failed")
+        for test_id, reason in failures:
+            if shown < MAX_FAILURES_SHOWN:
+                lines.append(f"    {test_id}: {reason}")
+            shown += 1
+    if shown > MAX_FAILURES_SHOWN:
+        lines.append(f"  … {shown - MAX_FAILURES_SHOWN} more failures listed in the report")
     seed = verdict.seed if verdict.seed is not None else "n/a"
     lines.append(f"  seed {seed} · target {verdict.target} · {verdict.elapsed_s:.1f} s")
     if verdict.report_html is not None:
