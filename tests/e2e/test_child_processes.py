@@ -35,10 +35,16 @@ class Seen:
     environ: dict[str, str]
 
 
-def _watch(process: subprocess.Popen[str]) -> dict[int, Seen]:
-    """Every descendant seen while ``process`` runs (sampled every 50 ms)."""
-    seen: dict[int, Seen] = {}
+def _watch(process: subprocess.Popen[str]) -> dict[tuple[int, str], Seen]:
+    """Every descendant seen while ``process`` runs (sampled every 50 ms), per program.
+
+    A child sampled between fork and exec is still a copy of the harness (its command line
+    and environment): such a sample is not a child's, so it is dropped, and a pid is sampled
+    again whenever its command line changes (the exec has happened since).
+    """
+    seen: dict[tuple[int, str], Seen] = {}
     parent = psutil.Process(process.pid)
+    harness = " ".join(parent.cmdline())
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while process.poll() is None and time.monotonic() < deadline:
         try:
@@ -46,17 +52,23 @@ def _watch(process: subprocess.Popen[str]) -> dict[int, Seen]:
         except psutil.NoSuchProcess:
             break
         for child in children:
-            if child.pid in seen:
-                continue
             try:
-                seen[child.pid] = Seen(" ".join(child.cmdline()), child.environ())
+                cmdline = " ".join(child.cmdline())
+                if cmdline == harness or (child.pid, cmdline) in seen:
+                    continue
+                environ = child.environ()
+                if " ".join(child.cmdline()) != cmdline:
+                    continue  # it exec'd while being read: the next sample has it whole
+                seen[(child.pid, cmdline)] = Seen(cmdline, environ)
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 continue
         time.sleep(0.05)
     return seen
 
 
-def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, dict[int, Seen]]:
+def _run(
+    argv: list[str], env: dict[str, str], cwd: Path
+) -> tuple[int, str, dict[tuple[int, str], Seen]]:
     with subprocess.Popen(
         [sys.executable, "-m", "oms_harness", *argv],
         stdout=subprocess.PIPE,
@@ -75,7 +87,7 @@ def _run(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str, dic
     return process.returncode, output, seen
 
 
-def _kinds(seen: dict[int, Seen]) -> dict[str, list[Seen]]:
+def _kinds(seen: dict[tuple[int, str], Seen]) -> dict[str, list[Seen]]:
     kinds: dict[str, list[Seen]] = {"pytest": [], "locust": [], "node": [], "other": []}
     for entry in seen.values():
         if " -m pytest " in entry.cmdline:
