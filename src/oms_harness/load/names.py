@@ -144,7 +144,8 @@ class AgentOptions:
 
     @property
     def backstop_s(self) -> float:
-        """Locust's run-time limit, counted from the schedule's start (see :meth:`lead_s`)."""
+        """Locust's run-time limit from the schedule's start; Locust counts from its own start,
+        so the runner adds the wait before the schedule (:meth:`lead_s`)."""
         return self.schedule.duration + self.drain_s + BACKSTOP_MARGIN_S
 
     def lead_s(self, now: float) -> float:
