@@ -104,6 +104,8 @@ def describe(comparison: Comparison) -> str:
     """The verdict, and which figures regressed (for the record)."""
     FIGURES.append({"figures": comparison.to_json()["figures"]})
     regressed = [f.change.figure for f in comparison.figures if f.verdict == REGRESSION]
+    regressed += ["per-kind"] if comparison.regressed_kinds else []
+    regressed += ["stalls"] if comparison.stalls is not None and comparison.stalls.regressed else []
     return f"regression ({', '.join(regressed)})" if regressed else comparison.verdict
 
 

@@ -237,6 +237,8 @@ CASES: dict[str, Build] = {
     "load-min-effect-negative": _flags("load", "--min-effect-pct", "-1"),
     "load-confidence-over-1": _flags("load", "--confidence", "2"),
     "load-resamples-zero": _flags("load", "--resamples", "0"),
+    "load-stall-factor-one": _flags("load", "--stall-factor", "1"),
+    "compare-stall-factor-word": _flags("compare", "a", "b", "--stall-factor", "x", profile=False),
     "load-drift-min-duration-word": _flags("load", "--drift-min-duration", "long"),
     "load-regression-unknown-key": lambda tmp: [
         "load",

@@ -50,7 +50,9 @@ def test_no_change_exits_0_and_writes_every_output(tmp_path: Path, runs: dict[st
         # 1000 answers per run leave 10 beyond p99: too few to judge it (2000 needed)
         "Regression check p99 (sequential)": "skipped",
         "Regression check throughput (sequential)": "passed",
+        "Regression check stalls (sequential)": "passed",
     }
+    assert document["stalls"]["verdict"] == "no significant change"
     p99 = next(f for f in document["figures"] if f["figure"] == "p99")
     assert "too few answers to judge p99: 1000 in a run, 2000 needed" in p99["reason"]
     names = {p["name"] for r in results for p in r["parameters"]}

@@ -111,7 +111,7 @@ def test_baseline_saved_then_compared_catches_a_slower_candidate(tmp_path: Path)
     kinds = summary["regression"]["kinds"]
     planned = json.loads((run_dir / "plan.json").read_text(encoding="utf-8"))["kinds"]
     assert {k["kind"] for k in kinds} == {k["name"] for k in planned}  # every kind compared
-    assert len(allure) == 4 + len(kinds)  # every figure, then every kind
+    assert len(allure) == 4 + len(kinds) + 1  # every figure, every kind, the stall count
     # a different rate: refused before any load, naming the difference
     assert refused.returncode == 2
     assert "rate 50 vs 25 req/s" in refused.stderr

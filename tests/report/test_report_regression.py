@@ -26,7 +26,7 @@ def test_one_allure_result_per_figure_with_both_values_and_the_interval(tmp_path
     written = regression.write_allure(tmp_path / "results", _comparison(tmp_path, 14.0))
     results = [json.loads(p.read_text()) for p in written]
     assert [r["name"] for r in results] == [
-        f"Regression check {f} (sequential)" for f in ("p50", "p95", "p99", "throughput")
+        f"Regression check {f} (sequential)" for f in ("p50", "p95", "p99", "throughput", "stalls")
     ]
     p50 = results[0]
     assert p50["status"] == "failed"

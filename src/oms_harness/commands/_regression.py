@@ -59,6 +59,13 @@ def add_tolerance_arguments(parser: argparse.ArgumentParser) -> argparse._Argume
         "--resamples", type=positive_int, metavar="N", help="bootstrap resamples (default 2000)"
     )
     group.add_argument(
+        "--stall-factor",
+        type=non_negative_float,
+        metavar="X",
+        help="a second whose p99 exceeds X times its run's median is a stall: counted, left "
+        "out of the percentiles (default 2; 0 = off)",
+    )
+    group.add_argument(
         "--baseline-dir",
         type=Path,
         default=baseline.DEFAULT_DIR,
@@ -96,6 +103,7 @@ def settings_from(args: argparse.Namespace, profile: TargetProfile | None) -> Re
         min_effect_ms=args.min_effect_ms,
         confidence=args.confidence,
         resamples=args.resamples,
+        stall_factor=args.stall_factor,
         drift_min_duration_s=safety.parse_duration(drift_min) if drift_min else None,
         drift_slo=True if getattr(args, "drift_slo", False) else None,
     )

@@ -12,20 +12,27 @@ with the same blocks, each interval at a Bonferroni-corrected level (``1 - (1 - 
 overall figures are the headline; a kind that regresses makes the verdict a regression too
 (a slower error path of 5% of the traffic hides in the overall p50). Throughput is not
 compared per kind: the mix fixes each kind's share of it.
+
+Stalled units (``stalls.py``: a second whose p99 is a multiple of its run's median) are
+left out of every figure above and judged by a figure of their own, the stall count.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from ..errors import HarnessError
 from ..exit_codes import ExitCode
-from ..load.schedule import ArrivalSchedule
+from .comparable import IncomparableRunsError as IncomparableRunsError
+from .comparable import RunShape as RunShape
+from .comparable import check_comparable as check_comparable
+from .comparable import differences as differences
+from .comparable import machine_notes as machine_notes
 from .runs import Interval, StoredRun
 from .settings import RegressionSettings
+from .stalls import StallVerdict, judge_stalls, kept
 from .stats import (
     PERCENTILE_FIGURES,
     THROUGHPUT,
@@ -35,42 +42,17 @@ from .stats import (
     compare_blocks,
     make_blocks,
 )
+from .verdicts import IMPROVEMENT as IMPROVEMENT
+from .verdicts import NO_CHANGE as NO_CHANGE
+from .verdicts import NOT_JUDGED as NOT_JUDGED
+from .verdicts import REGRESSION as REGRESSION
 
-REGRESSION = "regression"
-IMPROVEMENT = "improvement"
-NO_CHANGE = "no significant change"
-NOT_JUDGED = "not judged"
 MIN_TAIL_SAMPLES = 20
 """A percentile is judged only with at least this many answers beyond it in each run: the
 bootstrap of an extreme quantile from a handful of tail values is too narrow (measured on
 identical synthetic runs of 1000 answers: p99, 10 values beyond it, came out significant in
 9% of pairs at a nominal 5%; p95 and p50 in 4-6%)."""
 LEVELS = dict(PERCENTILE_FIGURES)
-MACHINE_IDENTITY = ("hostname", "cpus", "platform", "python")
-SHAPE_TOLERANCE = 1e-6
-
-
-class RunShape(Protocol):
-    """What comparability is judged on: a stored run, or a run about to start."""
-
-    @property
-    def label(self) -> str: ...
-    @property
-    def scenario(self) -> str: ...
-    @property
-    def schedule(self) -> ArrivalSchedule: ...
-    @property
-    def mix(self) -> Mapping[str, float]: ...
-    @property
-    def target_kind(self) -> str: ...
-    @property
-    def interval_s(self) -> float: ...
-
-
-class IncomparableRunsError(HarnessError):
-    """The two runs measured different things: comparing them would mean nothing."""
-
-    exit_code = ExitCode.USAGE
 
 
 @dataclass(frozen=True)
@@ -122,10 +104,15 @@ class Comparison:
     kinds: tuple[KindComparison, ...] = ()
     """Per request kind, where both runs have per-kind histograms."""
 
+    stalls: StallVerdict | None = None
+    """Stalled units: counted here, left out of ``figures`` and ``kinds``."""
+
     @property
     def regressed(self) -> bool:
-        return any(f.verdict == REGRESSION for f in self.figures) or any(
-            k.regressed for k in self.kinds
+        return (
+            any(f.verdict == REGRESSION for f in self.figures)
+            or any(k.regressed for k in self.kinds)
+            or (self.stalls is not None and self.stalls.regressed)
         )
 
     @property
@@ -154,6 +141,7 @@ class Comparison:
             "figures": [f.to_json() for f in self.figures],
             "kinds": [k.to_json() for k in self.kinds],
             "regressed_kinds": list(self.regressed_kinds),
+            "stalls": None if self.stalls is None else self.stalls.to_json(),
             "block_length": self.block_intervals,
             "block_unit": self.unit,
             "blocks": list(self.blocks),
@@ -174,6 +162,8 @@ class Comparison:
             f"{self.settings.min_effect_pct:g}% and {self.settings.min_effect_ms:g} ms"
         )
         lines = [head, *(f"  {f.line}" for f in self.figures)]
+        if self.stalls is not None:
+            lines.append(f"  {self.stalls.line}")
         if self.kinds:
             level = self.kinds[0].confidence
             lines.append(
@@ -251,70 +241,6 @@ def _round(value: float) -> float | None:
     return round(value, 4) if math.isfinite(value) else None
 
 
-def _shape(run: RunShape) -> list[tuple[float, float, float]]:
-    """Stages as (share of the duration, start, end as shares of the peak rate)."""
-    schedule = run.schedule
-    total, peak = schedule.duration, schedule.peak_rps
-    return [(s.seconds / total, s.start_rps / peak, s.end_rps / peak) for s in schedule.stages]
-
-
-def _close(x: Sequence[float], y: Sequence[float]) -> bool:
-    return len(x) == len(y) and all(
-        abs(p - q) <= SHAPE_TOLERANCE for p, q in zip(x, y, strict=True)
-    )
-
-
-def differences(a: RunShape, b: RunShape, *, shape: bool = True) -> list[str]:
-    """What makes two runs incomparable (empty: comparable). Durations may differ.
-
-    ``shape=False``: the halves of one interleaved run, whose schedules are complementary
-    by construction."""
-    found = []
-    if a.scenario != b.scenario:
-        found.append(f"scenario {a.scenario} vs {b.scenario}")
-    shape_a, shape_b = _shape(a), _shape(b)
-    if shape and (
-        len(shape_a) != len(shape_b)
-        or not all(_close(x, y) for x, y in zip(shape_a, shape_b, strict=False))
-    ):
-        found.append(f"scenario shape {a.schedule.to_json()} vs {b.schedule.to_json()}")
-    peak_a, peak_b = a.schedule.peak_rps, b.schedule.peak_rps
-    if abs(peak_a - peak_b) > SHAPE_TOLERANCE * max(peak_a, peak_b):
-        found.append(f"rate {peak_a:g} vs {peak_b:g} req/s")
-    if not _same_mix(a.mix, b.mix):
-        found.append(f"request mix {_mix_text(a.mix, b.mix)}")
-    if a.target_kind != b.target_kind:
-        found.append(f"target kind {a.target_kind} vs {b.target_kind}")
-    if a.interval_s and b.interval_s and a.interval_s != b.interval_s:
-        found.append(f"interval length {a.interval_s:g} s vs {b.interval_s:g} s")
-    return found
-
-
-def _same_mix(a: Mapping[str, float], b: Mapping[str, float]) -> bool:
-    """Same kinds, same weights (a weight unknown on either side, NaN, is not compared: runs
-    judged from a results file alone, ``load --judge``, carry no plan)."""
-    return set(a) == set(b) and all(
-        a[k] == b[k] for k in a if math.isfinite(a[k]) and math.isfinite(b[k])
-    )
-
-
-def _mix_text(a: Mapping[str, float], b: Mapping[str, float]) -> str:
-    only_a = sorted(set(a) - set(b))
-    only_b = sorted(set(b) - set(a))
-    if only_a or only_b:
-        return f"(only in A: {', '.join(only_a) or '-'}; only in B: {', '.join(only_b) or '-'})"
-    changed = [k for k in sorted(a) if not _same_mix({k: a[k]}, {k: b[k]})]
-    return "(weights differ: " + ", ".join(f"{k} {a[k]:g} vs {b[k]:g}" for k in changed) + ")"
-
-
-def check_comparable(a: RunShape, b: RunShape, *, shape: bool = True) -> None:
-    found = differences(a, b, shape=shape)
-    if found:
-        raise IncomparableRunsError(
-            f"runs not comparable ({a.label} vs {b.label}): " + "; ".join(found)
-        )
-
-
 def judge(change: Change, settings: RegressionSettings) -> FigureVerdict:
     """One figure's verdict (see the module docstring)."""
     level = LEVELS.get(change.figure)
@@ -357,10 +283,12 @@ def compare_runs(
     """Two separate runs (a baseline and a candidate): blocks resampled independently."""
     check_comparable(a, b)
     notes = machine_notes(a, b)
+    stalls = judge_stalls(a.intervals, b.intervals, settings, paired=False)
+    series_a, series_b = kept(a.intervals, stalls, "a"), kept(b.intervals, stalls, "b")
     try:
-        length = choose_block_length(a.intervals, b.intervals, interval_s=a.interval_s)
-        blocks_a = make_blocks(a.intervals, length, a.interval_s)
-        blocks_b = make_blocks(b.intervals, length, b.interval_s)
+        length = choose_block_length(series_a, series_b, interval_s=a.interval_s)
+        blocks_a = make_blocks(series_a, length, a.interval_s)
+        blocks_b = make_blocks(series_b, length, b.interval_s)
     except TooLittleDataError as exc:
         raise IncomparableRunsError(f"runs too short to compare: {exc}") from None
     changes = compare_blocks(
@@ -373,7 +301,14 @@ def compare_runs(
     )
     shared = sorted(set(a.measured_kinds) & set(b.measured_kinds))
     kinds = compare_kinds(
-        [(kind, a.kind_intervals(kind), b.kind_intervals(kind)) for kind in shared],
+        [
+            (
+                kind,
+                kept(a.kind_intervals(kind), stalls, "a"),
+                kept(b.kind_intervals(kind), stalls, "b"),
+            )
+            for kind in shared
+        ],
         length,
         a.interval_s,
         settings,
@@ -392,25 +327,12 @@ def compare_runs(
         settings=settings,
         notes=tuple(notes),
         kinds=kinds,
+        stalls=stalls,
     )
 
 
-def machine_notes(a: StoredRun, b: StoredRun) -> list[str]:
-    """Differences that do not make runs incomparable but that a reader should know."""
-    notes = []
-    dur_a, dur_b = a.schedule.duration, b.schedule.duration
-    if abs(dur_a - dur_b) > SHAPE_TOLERANCE:
-        notes.append(f"durations differ: {dur_a:g} s vs {dur_b:g} s")
-    ver_a, ver_b = a.summary.get("harness_version"), b.summary.get("harness_version")
-    if ver_a != ver_b:
-        notes.append(f"harness versions differ: {ver_a} vs {ver_b}")
-    machine_a, machine_b = _machine(a), _machine(b)
-    if machine_a and machine_b and machine_a != machine_b:
-        notes.append(f"measured on different machines: {machine_a} vs {machine_b}")
-    return notes
-
-
-def _machine(run: StoredRun) -> dict[str, Any]:
-    """The facts that identify a machine (not its load at the time)."""
-    facts = run.meta.get("machine") or {}
-    return {k: facts[k] for k in MACHINE_IDENTITY if k in facts}
+def _kept_kind(
+    a: StoredRun, b: StoredRun, kind: str, stalls: StallVerdict
+) -> tuple[list[Interval], list[Interval]]:
+    """One kind's intervals of A and B without the stalled ones (the overall figures' set)."""
+    return kept(a.kind_intervals(kind), stalls, "a"), kept(b.kind_intervals(kind), stalls, "b")

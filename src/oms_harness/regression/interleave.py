@@ -35,6 +35,7 @@ from ..target import Target
 from .compare import Comparison, check_comparable, compare_kinds, judge, machine_notes
 from .runs import EDGE_S, Interval, StoredRun, bucket_values_ms, read_run
 from .settings import RegressionSettings
+from .stalls import judge_stalls, kept_pairs
 from .stats import TooLittleDataError, choose_block_length, compare_blocks, make_blocks
 
 DEFAULT_SLICE_S = 2.0
@@ -134,6 +135,10 @@ def compare_interleaved(
                 )
     units_a, units_b = slice_units(a, slice_s), slice_units(b, slice_s)
     keys = [k for k in sorted(units_a) if k + 1 in units_b]
+    stalls = judge_stalls(
+        [units_a[k] for k in keys], [units_b[k + 1] for k in keys], settings, paired=True
+    )
+    stalls_keys, keys = keys, kept_pairs(keys, stalls)
     pairs = [(units_a[k], units_b[k + 1]) for k in keys]
     series_a = [p[0] for p in pairs]
     series_b = [p[1] for p in pairs]
@@ -163,7 +168,10 @@ def compare_interleaved(
         series.append((kind, [kind_a[k] for k in keys], [kind_b[k + 1] for k in keys]))
     kinds = compare_kinds(series, length, slice_s, settings, paired=True, seed=seed)
     notes = machine_notes(a, b)
-    notes.append(f"{len(pairs)} pairs of {slice_s:g} s slices")
+    left_out = (
+        f", {len(stalls_keys) - len(keys)} stalled pair(s) left out" if stalls.excluded else ""
+    )
+    notes.append(f"{len(pairs)} pairs of {slice_s:g} s slices{left_out}")
     if not shared:
         notes.append("no per-request-kind histograms in both runs: overall figures only")
     return Comparison(
@@ -177,6 +185,7 @@ def compare_interleaved(
         notes=tuple(notes),
         unit="slice pair",
         kinds=kinds,
+        stalls=stalls,
     )
 
 

@@ -24,6 +24,9 @@ class RegressionSettings:
     """Confidence level of the intervals."""
     resamples: int = 2000
     """Bootstrap resamples per figure."""
+    stall_factor: float = 2.0
+    """A unit whose p99 exceeds this many times its run's median per-unit p99 is stalled:
+    counted by the stall figure, left out of the others (0: off; see ``stalls.py``)."""
     drift_pct_per_10min: float = 10.0
     """Drift: the corrected p95 growing by more than this percent of its level per 10 min."""
     drift_error_rate_per_10min: float = 0.01
@@ -38,6 +41,10 @@ class RegressionSettings:
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ProfileError(f"regression.{name} must be a non-negative number")
+        if not (
+            math.isfinite(self.stall_factor) and (self.stall_factor == 0 or self.stall_factor > 1)
+        ):
+            raise ProfileError("regression.stall_factor must be 0 (off) or above 1")
         if not (math.isfinite(self.drift_error_rate_per_10min)) or not (
             0 <= self.drift_error_rate_per_10min <= 1
         ):

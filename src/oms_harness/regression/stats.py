@@ -102,14 +102,16 @@ def block_length(n: int, rho: float) -> int:
 
 
 def choose_block_length(*runs: Sequence[Interval], interval_s: float) -> int:
-    """One block length for every run and figure: the largest any series asks for."""
+    """One block length for every run and figure: the largest any series asks for, capped
+    so that the shortest run still holds three blocks (runs may differ in length: a
+    longer baseline, or stalled intervals left out of one run)."""
     lengths = []
     for intervals in runs:
         p95 = [i.p95_ms if i.p95_ms is not None else math.nan for i in intervals]
         rate = [i.completed / interval_s for i in intervals]
         rho = max(lag1_autocorrelation(p95), lag1_autocorrelation(rate))
         lengths.append(block_length(len(intervals), rho))
-    return max(lengths)
+    return max(1, min(max(lengths), min(len(r) for r in runs) // MIN_BLOCKS))
 
 
 def make_blocks(intervals: Sequence[Interval], length: int, interval_s: float) -> Blocks:

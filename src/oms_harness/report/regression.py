@@ -2,7 +2,7 @@
 
 One Allure result per compared figure (p50, p95, p99, throughput) with both values and the
 interval as parameters and the comparison JSON and PNG attached, plus one per request kind
-(its percentiles as parameters); a Markdown section for
+(its percentiles as parameters) and one for the stall count; a Markdown section for
 ``summary.md`` (or a job summary); ``comparison.json`` beside them. Kept apart from the
 gate's own writers so the regression work touches them only through a small hook.
 """
@@ -25,6 +25,7 @@ from ..regression.compare import (
 )
 from ..regression.drift import DriftVerdict
 from ..regression.runs import StoredRun
+from ..regression.stalls import StallVerdict
 from .allure import attach_copy, write_result
 
 COMPARISON_FILE = "comparison.json"
@@ -139,7 +140,50 @@ def write_allure(
                 ),
             )
         )
+    if comparison.stalls is not None:
+        written.append(_stall_result(results_dir, comparison, comparison.stalls, attached()))
     return written
+
+
+def _stall_result(
+    results_dir: Path,
+    comparison: Comparison,
+    stalls: StallVerdict,
+    attachments: list[dict[str, str]],
+) -> Path:
+    """The stall figure: how many units of each run stalled, and whether B stalls more."""
+    return write_result(
+        results_dir,
+        full_name=f"oms_harness.regression.{comparison.mode}.stalls",
+        name=f"Regression check stalls ({comparison.mode})",
+        status=_status(stalls.verdict),
+        message=f"stalls: {_stall_counts(stalls)}: {stalls.verdict} ({stalls.reason})",
+        labels=_labels("stalls"),
+        parameters=[
+            ("A (baseline)", f"{len(stalls.a.numbers)} of {stalls.a.units} units stalled"),
+            ("B (candidate)", f"{len(stalls.b.numbers)} of {stalls.b.units} units stalled"),
+            ("stalled when", f"p99 > {stalls.factor:g} x the run's median per-unit p99"),
+            ("test", stalls.test),
+            ("p-value", "-" if stalls.test == "-" else f"{stalls.p_value:.3g}"),
+            ("left out of the other figures", "yes" if stalls.excluded else "no"),
+            ("A run", comparison.a),
+            ("B run", comparison.b),
+        ],
+        attachments=attachments,
+        description=(
+            "A unit (a one-second interval, or a slice of an A/B run) whose p99 is a multiple "
+            "of its run's median is a pause, of the host or of the target: it is left out of "
+            "the percentile and throughput figures and counted here, so one pause of a shared "
+            "machine does not carry a run's p95 and a target that keeps pausing still fails."
+        ),
+    )
+
+
+def _stall_counts(stalls: StallVerdict) -> str:
+    return (
+        f"{len(stalls.a.numbers)}/{stalls.a.units} -> {len(stalls.b.numbers)}/{stalls.b.units}"
+        " units stalled"
+    )
 
 
 def markdown(comparison: Comparison | None, drift: DriftVerdict | None = None) -> str:
@@ -162,6 +206,14 @@ def markdown(comparison: Comparison | None, drift: DriftVerdict | None = None) -
                 f"| {c.figure} | {c.a:.3f} {c.unit} | {c.b:.3f} {c.unit} | "
                 f"{c.relative * 100:+.1f}% | [{c.low * 100:+.1f}%, {c.high * 100:+.1f}%] | "
                 f"{figure.verdict} |"
+            )
+        if comparison.stalls is not None:
+            st = comparison.stalls
+            test = "-" if st.test == "-" else f"{st.test}, p = {st.p_value:.3g}"
+            lines.append(
+                f"| stalls | {len(st.a.numbers)}/{st.a.units} units | "
+                f"{len(st.b.numbers)}/{st.b.units} units | "
+                f"{(st.b.share - st.a.share) * 100:+.0f} points | {test} | {st.verdict} |"
             )
         lines += _kind_lines(comparison)
         lines += [f"\n_{note}_" for note in comparison.notes]
