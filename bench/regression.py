@@ -31,9 +31,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -102,7 +104,8 @@ FIGURES: list[dict[str, object]] = []
 
 def describe(comparison: Comparison) -> str:
     """The verdict, and which figures regressed (for the record)."""
-    FIGURES.append({"figures": comparison.to_json()["figures"]})
+    document = comparison.to_json()
+    FIGURES.append({"figures": document["figures"], "stalls": document["stalls"]})
     regressed = [f.change.figure for f in comparison.figures if f.verdict == REGRESSION]
     regressed += ["per-kind"] if comparison.regressed_kinds else []
     regressed += ["stalls"] if comparison.stalls is not None and comparison.stalls.regressed else []
@@ -114,6 +117,38 @@ def rate_line(hits: int, n: int) -> str:
         return "-"
     ci = binomtest(hits, n).proportion_ci(confidence_level=0.95, method="wilson")
     return f"{hits}/{n} = {hits / n:.0%} [{ci.low:.0%}, {ci.high:.0%}]"
+
+
+class LoadSampler:
+    """The machine's 1-minute load average every ``period`` seconds, for the record."""
+
+    def __init__(self, period: float = 30.0) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(period,), daemon=True)
+
+    def _run(self, period: float) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(period):
+                return
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def line(self) -> str:
+        if not self.samples:
+            return "load average: not sampled"
+        values = np.asarray(self.samples)
+        return (
+            f"load average (1 min, every 30 s, {values.size} samples): mean {values.mean():.1f}, "
+            f"from {values.min():.1f} to {values.max():.1f}"
+        )
 
 
 class Candidate:
@@ -164,8 +199,10 @@ def main() -> int:
     started = time.monotonic()
     fixed = ["--latency", f"{args.latency_ms:g}ms"]
     baseline_p50: list[float] = []
+    sampler = LoadSampler()
     try:
         with (
+            sampler,
             contextlib.ExitStack() as stack,
             local_reference(serve_args=fixed) as base_server,
             local_reference(serve_args=fixed) as twin_server,
@@ -236,6 +273,16 @@ def main() -> int:
         f"minimum effect {settings.min_effect_pct:g}% and {settings.min_effect_ms:g} ms; "
         f"{time.monotonic() - started:.0f} s in all"
     )
+    print(sampler.line())
+    stalled = Counter()
+    for d in details:
+        st = d.get("stalls") or {}
+        if st.get("excluded"):
+            stalled[str(d["mode"])] += int(st["a"]["stalled"]) + int(st["b"]["stalled"])
+    print(
+        "stalled units left out: "
+        f"sequential {stalled['sequential']}, interleaved {stalled['interleaved']}"
+    )
     print(f"{'mode':<12} {'false alarms (no change)':<32} {'detections (+effect)':<32} invalid")
     for mode in ("sequential", "interleaved"):
         same, slower = outcomes[(mode, "same")], outcomes[(mode, "slower")]
@@ -251,6 +298,7 @@ def main() -> int:
             json.dumps(
                 {
                     "totals": {f"{m} {c}": dict(v) for (m, c), v in outcomes.items()},
+                    "load_average": sampler.samples,
                     "pairs": details,
                 },
                 indent=2,

@@ -99,3 +99,23 @@ def test_bad_input_is_one_line_and_exit_2(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2  # argparse adds a usage line
+
+
+def test_tolerance_variables_apply_to_compare(
+    tmp_path: Path, runs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OMS_HARNESS_MIN_EFFECT_PCT stands in for --min-effect-pct here too: 20 -> 10 ms is
+    +100%, below a 150% minimum effect."""
+    monkeypatch.setenv("OMS_HARNESS_MIN_EFFECT_PCT", "150")
+    monkeypatch.setenv("OMS_HARNESS_STALL_FACTOR", "3")
+    result = compare(str(runs["a"]), str(runs["slow"]), "--report-dir", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (out,) = (tmp_path / "out").iterdir()
+    document = json.loads((out / "comparison.json").read_text())
+    assert document["tolerance"]["min_effect_pct"] == 150
+    assert document["stalls"]["factor"] == 3
+    monkeypatch.setenv("OMS_HARNESS_STALL_FACTOR", "1")
+    refused = compare(str(runs["a"]), str(runs["slow"]), cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "stall_factor" in refused.stderr
+    assert "Traceback" not in refused.stderr

@@ -1,5 +1,5 @@
-"""``OMS_HARNESS_<FLAG>`` environment variables for every flag of ``load``, ``conformance``
-and ``gate`` (``--max-in-flight`` -> ``OMS_HARNESS_MAX_IN_FLIGHT``). A flag on the command
+"""``OMS_HARNESS_<FLAG>`` environment variables for every flag of ``load``, ``conformance``,
+``gate`` and ``compare`` (``--max-in-flight`` -> ``OMS_HARNESS_MAX_IN_FLIGHT``). A flag on the command
 line wins over its variable; a variable wins over the built-in default.
 
 A variable stands in for a flag only where the flag is absent: its value is parsed and
@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import UsageError
 
 PREFIX = "OMS_HARNESS_"
-COMMANDS = ("load", "conformance", "gate")
+COMMANDS = ("load", "conformance", "gate", "compare")
 TRUE = frozenset({"1", "true", "yes", "on"})
 FALSE = frozenset({"0", "false", "no", "off", ""})
 
