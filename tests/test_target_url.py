@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from oms_harness.errors import ProfileError, UsageError
-from oms_harness.load import safety
+from oms_harness.load.plan import build_plan
 from oms_harness.target import check_production
 from oms_harness.target_url import parse_target_url
 
@@ -40,8 +40,8 @@ def test_every_spelling_of_production_is_refused(url: str) -> None:
     assert parsed.host.endswith("api.polygon.technology")
     with pytest.raises(UsageError, match="refusing to load-test the production host"):
         check_production(parsed, allow_production=False)
-    with pytest.raises(UsageError, match="production"):
-        safety.check_target(url, allow_production=False)
+    with pytest.raises(UsageError, match="production"):  # what a load run's plan checks
+        build_plan(parsed, scenario="smoke", allow_production=False)
     check_production(parsed, allow_production=True)
 
 

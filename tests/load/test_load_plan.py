@@ -23,8 +23,9 @@ from oms_harness.load.names import (
 )
 from oms_harness.load.plan import Distribution, LoadPlan, build_plan, container_plan, worker_argv
 from oms_harness.profile import load_profile
+from oms_harness.target_url import parse_target_url
 
-URL = "http://127.0.0.1:8080/v0.9"
+URL = parse_target_url("http://127.0.0.1:8080/v0.9")
 EXAMPLE = ("steady", 400.0, 60.0, 4)
 """The plan load/k8s/locusttest.yaml shows: steady, 400 req/s, 60 s, 4 workers."""
 
@@ -37,7 +38,7 @@ def test_local_argv_carries_the_plan_once() -> None:
     plan = build_plan(URL, scenario="steady", rate=80, duration=20, processes=2)
     argv = plan.locust_argv(Path("lf.py"), Path("/r"), local_port=5599)
     assert argv[:5] == [sys.executable, "-m", "locust", "-f", "lf.py"]
-    assert value(argv, "--host") == URL
+    assert value(argv, "--host") == URL.base_url
     assert json.loads(value(argv, "--oms-schedule")) == [[20.0, 80.0, 80.0]]
     assert value(argv, "--oms-max-in-flight") == str(plan.in_flight) == "160"
     assert value(argv, "--processes") == "2"

@@ -7,6 +7,8 @@ import pytest
 from oms_harness.errors import UsageError
 from oms_harness.exit_codes import ExitCode
 from oms_harness.load import safety
+from oms_harness.target import check_production
+from oms_harness.target_url import parse_target_url
 
 
 @pytest.mark.parametrize(
@@ -19,14 +21,14 @@ from oms_harness.load import safety
 )
 def test_production_host_is_refused_without_the_flag(url: str) -> None:
     with pytest.raises(UsageError, match="allow-production") as caught:
-        safety.check_target(url, allow_production=False)
+        check_production(parse_target_url(url), allow_production=False)
     assert caught.value.exit_code == ExitCode.USAGE
-    safety.check_target(url, allow_production=True)
+    check_production(parse_target_url(url), allow_production=True)
 
 
 def test_sandbox_and_loopback_are_fine() -> None:
-    safety.check_target("https://sandbox-api.polygon.technology/v0.9", allow_production=False)
-    safety.check_target("http://127.0.0.1:8080/v0.9", allow_production=False)
+    for url in ("https://sandbox-api.polygon.technology/v0.9", "http://127.0.0.1:8080/v0.9"):
+        check_production(parse_target_url(url), allow_production=False)
 
 
 def test_caps_name_the_flag_that_lifts_them() -> None:

@@ -13,8 +13,9 @@ from oms_harness.load import runner
 from oms_harness.load.names import AgentOptions
 from oms_harness.load.plan import build_plan
 from oms_harness.load.schedule import ArrivalSchedule
+from oms_harness.target_url import parse_target_url
 
-BASE = "http://127.0.0.1:9/v0.9"
+BASE = parse_target_url("http://127.0.0.1:9/v0.9")
 
 
 def _parsed(argv: list[str]) -> AgentOptions:

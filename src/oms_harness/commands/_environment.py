@@ -1,6 +1,6 @@
 """``OMS_HARNESS_<FLAG>`` environment variables for every flag of ``load``, ``conformance``,
-``gate`` and ``compare`` (``--max-in-flight`` -> ``OMS_HARNESS_MAX_IN_FLIGHT``). A flag on the command
-line wins over its variable; a variable wins over the built-in default.
+``gate`` and ``compare`` (``--max-in-flight`` -> ``OMS_HARNESS_MAX_IN_FLIGHT``). A flag on
+the command line wins over its variable; a variable wins over the built-in default.
 
 A variable stands in for a flag only where the flag is absent: its value is parsed and
 validated exactly like the flag's (same type, same choices), and a bad value is one usage

@@ -26,6 +26,7 @@ from ..load.traffic import build_mix
 from ..outputs import check_outputs
 from ..profile import resolve_profile
 from ..target import Target, output, resolve_target
+from ..target_url import parse_target_url
 from . import _regression
 from ._arguments import (
     add_target_arguments,
@@ -35,6 +36,10 @@ from ._arguments import (
     positive_float,
     positive_int,
 )
+
+LOCAL_PLACEHOLDER = parse_target_url("http://127.0.0.1/")
+"""Where the embedded reference will listen (its port is chosen when it starts): the plan is
+validated against it before the reference starts."""
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -247,8 +252,18 @@ def run(args: argparse.Namespace) -> int:
         "transport": args.transport,
     }
     hook = _regression.RegressionHook(args, profile)  # baseline found, tolerances valid
+    target = (
+        resolve_target(
+            profile,
+            allow_production=args.allow_production,
+            outputs=outputs,
+            preflight_timeout=args.preflight_timeout,
+        )
+        if profile is not None
+        else None
+    )
     schedule = build_plan(  # validates the whole run before any start
-        profile.base_url if profile is not None else "http://127.0.0.1/",
+        target.url if target is not None else LOCAL_PLACEHOLDER,
         scenario=args.scenario,
         rate=args.rate,
         duration=duration,
@@ -260,21 +275,15 @@ def run(args: argparse.Namespace) -> int:
         ramp_up=ramp_up,
     ).schedule
     slo.resolve(profile.slo if profile is not None else {}, overrides, 1.0)  # before any start
-    if profile is not None:
-        target = resolve_target(
-            profile,
-            allow_production=args.allow_production,
-            outputs=outputs,
-            preflight_timeout=args.preflight_timeout,
-        )
+    if target is not None:
         return _run_judged(target, options, hook, schedule)
     from ..local_target import local_reference
 
     check_outputs(outputs)
     print("load: no target given, starting the local reference", flush=True)
     with local_reference() as reference:
-        target = resolve_target(reference.profile, preflight_timeout=args.preflight_timeout)
-        return _run_judged(target, options, hook, schedule)
+        local = resolve_target(reference.profile, preflight_timeout=args.preflight_timeout)
+        return _run_judged(local, options, hook, schedule)
 
 
 def _run_judged(

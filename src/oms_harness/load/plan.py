@@ -20,6 +20,8 @@ from typing import Any, Literal
 from ..durations import parse_duration
 from ..errors import UsageError
 from ..profile import TargetProfile
+from ..target import check_production
+from ..target_url import TargetURL, parse_target_url
 from . import safety
 from .names import PLAN_JSON_ENV, SHAPE_ENV, AgentOptions, AgentPlan
 from .schedule import SCENARIOS, ArrivalSchedule
@@ -203,7 +205,7 @@ def profile_durations(load: Mapping[str, Any]) -> dict[str, float]:
 
 
 def build_plan(
-    base_url: str,
+    url: TargetURL,
     *,
     scenario: str = "smoke",
     rate: float | None = None,
@@ -227,7 +229,7 @@ def build_plan(
     ``schedule`` replaces the scenario's own shape and ``start_at`` (epoch seconds) delays
     its start to that instant: both for interleaved A/B runs (``regression/interleave.py``).
     """
-    safety.check_target(base_url, allow_production=allow_production)
+    check_production(url, allow_production=allow_production)
     if scenario not in SCENARIOS:
         raise UsageError(f"unknown scenario {scenario!r} (known: {', '.join(SCENARIOS)})")
     bounds = limits or safety.Limits()
@@ -248,7 +250,7 @@ def build_plan(
             f"--max-in-flight ({in_flight}) must be at least the number of processes ({workers})"
         )
     return LoadPlan(
-        base_url=base_url,
+        base_url=url.base_url,
         scenario=scenario,
         schedule=schedule,
         in_flight=in_flight,
@@ -281,7 +283,7 @@ def container_plan(
     :func:`.kubernetes.render` (``--print-kubernetes``) both derive from it.
     """
     return build_plan(
-        profile.base_url,
+        parse_target_url(profile.base_url),  # no Target here: the containers resolve their own
         scenario=scenario,
         rate=rate,
         duration=duration,

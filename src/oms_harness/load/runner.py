@@ -242,7 +242,7 @@ def run_load(
     target = as_target(target)
     profile = target.profile
     plan = build_plan(
-        target.base_url,
+        target.url,
         scenario=scenario,
         rate=rate,
         duration=duration,

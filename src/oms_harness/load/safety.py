@@ -11,13 +11,10 @@ from dataclasses import dataclass, field
 
 from .. import durations
 from ..errors import UsageError
-from ..target import check_production, is_production_host
-from ..target_url import parse_target_url
 
 MAX_RATE_RPS = 1000.0
 MAX_DURATION_S = 3600.0
 MAX_USERS = 5000
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 PROCESSES_PER_CORE = 2
 """Generator processes per CPU core before ``--max-processes`` must raise the cap: one gevent
 process saturates one core, so more than this only adds contention (and forks)."""
@@ -35,21 +32,6 @@ class Limits:
     max_duration: float = MAX_DURATION_S
     max_users: int = MAX_USERS
     max_processes: int = field(default_factory=default_max_processes)
-
-
-def is_production(base_url: str) -> bool:
-    """Judged on the host as it is sent (see :mod:`oms_harness.target_url`)."""
-    return is_production_host(parse_target_url(base_url).host)
-
-
-def is_loopback(base_url: str) -> bool:
-    return parse_target_url(base_url).host in LOOPBACK_HOSTS
-
-
-def check_target(base_url: str, *, allow_production: bool) -> None:
-    """Refuse the production API unless the user said so explicitly (the one guard:
-    :func:`oms_harness.target.check_production`)."""
-    check_production(parse_target_url(base_url), allow_production=allow_production)
 
 
 def check_bounds(*, peak_rps: float, duration: float, users: int, limits: Limits) -> None:

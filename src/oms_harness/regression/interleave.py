@@ -213,7 +213,7 @@ def run_interleaved(
 
     Each target is one resolved :class:`Target` of the command (its preflight runs once)."""
     plan = build_plan(
-        targets[0].base_url, scenario=scenario, rate=rate, duration=duration, **run_options
+        targets[0].url, scenario=scenario, rate=rate, duration=duration, **run_options
     )
     base = plan.schedule
     schedule_a, schedule_b = interleaved(base, slice_s)
@@ -224,7 +224,7 @@ def run_interleaved(
             f"{base.duration:g} s run"
         )
     for target in targets:  # validate both before starting either
-        build_plan(target.base_url, scenario=scenario, schedule=schedule_a, **run_options)
+        build_plan(target.url, scenario=scenario, schedule=schedule_a, **run_options)
     # both targets answer, with these credentials, before either is loaded (else exit 3)
     tokens = [target.token() for target in targets]
     start_at = math.ceil((time.time() + LEAD_S) / interval) * interval
