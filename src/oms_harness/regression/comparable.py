@@ -120,7 +120,40 @@ def machine_notes(a: StoredRun, b: StoredRun) -> list[str]:
     machine_a, machine_b = _machine(a), _machine(b)
     if machine_a and machine_b and machine_a != machine_b:
         notes.append(f"measured on different machines: {machine_a} vs {machine_b}")
+    busier = _busier(a, b)
+    if busier:
+        notes.append(busier)
     return notes
+
+
+BUSIER_PER_CPU = 0.5
+"""Load averages this far apart (per CPU), and at least twice as high, are worth a note."""
+
+
+def _busier(a: StoredRun, b: StoredRun) -> str:
+    """A note when the machine was much busier during one run than the other (1-minute
+    load average when each was stored): the figures measure the machine's queueing too."""
+    loads = [_load(run) for run in (a, b)]
+    cpus = int((a.meta.get("machine") or {}).get("cpus") or 1)
+    load_a, load_b = loads
+    if load_a is None or load_b is None:
+        return ""
+    low, high = sorted((load_a, load_b))
+    if high - low < BUSIER_PER_CPU * cpus or high < 2 * low:
+        return ""
+    return (
+        f"the machine was busier during {'B' if load_b > load_a else 'A'}: 1-minute load "
+        f"average {load_a:g} (A) vs {load_b:g} (B) on {cpus} CPU(s); a sequential comparison "
+        "measures the machine's queueing too (compare --ab cancels most of it)"
+    )
+
+
+def _load(run: StoredRun) -> float | None:
+    values = (run.meta.get("machine") or {}).get("load_average_at_save") or []
+    try:
+        return float(values[0])
+    except (IndexError, TypeError, ValueError):
+        return None
 
 
 def _machine(run: StoredRun) -> dict[str, Any]:
