@@ -11,7 +11,9 @@ Proves what a reviewer sees when they open ``reports/allure-report/index.html`` 
   links as links, so the relative spec links cannot be followed from disk);
 * no attachment is "missed": none is flagged so in the embedded data, and every result's
   page, visited one by one with every attachment expanded, shows no "Failed to load
-  attachment";
+  attachment" (with ``--sample N``: every failed or broken result, at least one of every
+  suite, area and category, and a fixed-seed sample of N of the rest; the default visits
+  every result);
 * a failed semantic check shows its request, the response pretty-printed, and a curl that
   pastes (``$OMS_TOKEN``, never the token); a failed SLO shows its plot;
 * with ``--min-history N``: an SLO's History tab lists at least N earlier runs;
@@ -23,7 +25,7 @@ phone home switched off, in a throwaway profile.
 Debian: ``apt-get update && apt-get install -y chromium``.
 
     python scripts/check_report.py reports/allure-report/index.html --out reports/screenshots \
-        [--min-history 1]
+        [--min-history 1] [--sample N [--sample-seed S]]
 
 Prints a JSON verdict; exits 0 when every check holds, 1 when one fails, 2 when Chromium or
 the report is missing.
@@ -36,6 +38,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -156,6 +159,39 @@ def first_failed(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     failed = [r for r in results if r.get("status") in ("failed", "broken")]
     failed.sort(key=lambda r: (r.get("status") != "failed", str(r.get("name"))))
     return failed[0] if failed else None
+
+
+SAMPLE_GROUPS = ("epic", "feature", "suite", "rule")
+"""Labels whose every value a sampled visit still covers: suite (epic and suite), area
+(feature) and category (the rule id Allure groups contract violations by)."""
+
+
+def to_visit(
+    results: list[dict[str, Any]], sample: int | None = None, seed: int = 0
+) -> list[dict[str, Any]]:
+    """The results with an attachment whose pages get visited: all of them (``sample``
+    None), or every failed or broken one, then at least one per value of each
+    :data:`SAMPLE_GROUPS` label, then ``sample`` of the rest drawn with ``seed``. The order
+    is by full name (result ids are random per run), so one report gives one selection."""
+    candidates = [r for r in results if _attachment_links(r.get("steps", []))]
+    candidates.sort(key=lambda r: (str(r.get("fullName")), str(r.get("name")), str(r.get("id"))))
+    if sample is None:
+        return candidates
+    chosen = [r for r in candidates if r.get("status") in ("failed", "broken")]
+    covered = {key for r in chosen for key in _groups(r)}
+    for result in candidates:
+        keys = _groups(result)
+        if not keys <= covered:  # a failed one covers its own groups already
+            chosen.append(result)
+            covered |= keys
+    picked = {id(r) for r in chosen}
+    rest = [r for r in candidates if id(r) not in picked]
+    chosen += random.Random(seed).sample(rest, min(sample, len(rest)))
+    return chosen
+
+
+def _groups(result: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(name, _label(result, name)) for name in SAMPLE_GROUPS if _label(result, name)}
 
 
 def epics(results: list[dict[str, Any]]) -> list[str]:
@@ -299,7 +335,14 @@ def open_result(tools: DevTools, url: str, result: dict[str, Any], tab: str) -> 
 
 
 def check(
-    report: Path, out: Path, browser: str, width: int, height: int, min_history: int = 0
+    report: Path,
+    out: Path,
+    browser: str,
+    width: int,
+    height: int,
+    min_history: int = 0,
+    sample: int | None = None,
+    sample_seed: int = 0,
 ) -> dict[str, Any]:
     """Every check and screenshot; the verdict as a JSON-ready dict."""
     results = embedded_results(report)
@@ -338,7 +381,7 @@ def check(
             _check_failed_slo(tools, url, results, out, verdict)
             _check_categories(tools, url, results, out, verdict)
             _check_spec(tools, url, results, out, verdict)
-            _check_every_result(tools, url, results, verdict)
+            _check_every_result(tools, url, results, verdict, sample, sample_seed)
             if min_history:
                 _check_history(tools, url, results, out, verdict, min_history)
             remote = [u for u in tools.requested_urls() if not u.startswith(LOCAL_SCHEMES)]
@@ -351,21 +394,34 @@ def check(
 
 
 def _check_every_result(
-    tools: DevTools, url: str, results: list[dict[str, Any]], verdict: dict[str, Any]
+    tools: DevTools,
+    url: str,
+    results: list[dict[str, Any]],
+    verdict: dict[str, Any],
+    sample: int | None = None,
+    sample_seed: int = 0,
 ) -> None:
     """Visit each result with an attachment (its Overview, where a missed attachment shows),
-    expand them all, and look for a load failure."""
+    or the sample :func:`to_visit` draws, expand them all, and look for a load failure."""
     failing: list[str] = []
+    visiting = to_visit(results, sample, sample_seed)
     visited = 0
-    for result in results:
-        if not _attachment_links(result.get("steps", [])):
-            continue
+    for result in visiting:
         visited += 1
         if not open_result(tools, url, result, "overview"):
             failing.append(f"{result.get('name')}: page did not open")
         elif _FAILED_TO_LOAD in tools.text():
             failing.append(f"{result.get('name')}: {_FAILED_TO_LOAD}")
+    every = to_visit(results)
+    failed = [r for r in every if r.get("status") in ("failed", "broken")]
+    groups = {key for r in every for key in _groups(r)}
+    visited_groups = {key for r in visiting for key in _groups(r)}
+    verdict["results_with_attachments"] = len(every)
     verdict["results_visited"] = visited
+    verdict["visited"] = "all" if sample is None else f"sample {sample}, seed {sample_seed}"
+    seen = {id(r) for r in visiting}
+    verdict["failed_not_visited"] = [str(r.get("name")) for r in failed if id(r) not in seen]
+    verdict["groups_not_visited"] = sorted(f"{k}={v}" for k, v in groups - visited_groups)
     verdict["attachments_failing_count"] = len(failing)
     verdict["attachments_failing"] = failing[:20]
     verdict["checks"]["every attachment loads"] = visited > 0 and not failing
@@ -499,7 +555,22 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="require an SLO's History tab to list at least N earlier runs",
     )
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help=(
+            "visit every failed or broken result, one of every suite, area and category, "
+            "and N of the rest (default: visit every result)"
+        ),
+    )
+    parser.add_argument(
+        "--sample-seed", type=int, default=0, metavar="S", help="seed of --sample (default 0)"
+    )
     args = parser.parse_args(argv)
+    if args.sample is not None and args.sample < 0:
+        parser.error("--sample must be 0 or more")
     browser = chromium()
     if browser is None:
         print("chromium not found: apt-get update && apt-get install -y chromium", file=sys.stderr)
@@ -508,7 +579,16 @@ def main(argv: list[str] | None = None) -> int:
     if not report.is_file():
         print(f"no report at {report}", file=sys.stderr)
         return 2
-    verdict = check(report, args.out.resolve(), browser, args.width, args.height, args.min_history)
+    verdict = check(
+        report,
+        args.out.resolve(),
+        browser,
+        args.width,
+        args.height,
+        args.min_history,
+        args.sample,
+        args.sample_seed,
+    )
     print(json.dumps(verdict, indent=2))
     return 0 if verdict["ok"] else 1
 

@@ -44,24 +44,29 @@ def with_generous_drift(profile: Path) -> Path:
     return tuned
 
 
-def test_drift_is_detected_with_latency_drift_and_not_on_a_constant_run(tmp_path: Path) -> None:
-    runs = {}
-    for name, serve in (
-        ("constant", ["--latency", "5ms"]),
-        ("drifting", ["--latency", "5ms", "--latency-drift", "300"]),  # +5 ms every second
-    ):
-        with local_reference(workdir=tmp_path / f"ref-{name}", serve_args=serve) as target:
-            result = harness(
-                "load", "--profile", str(with_generous_drift(target.profile_path)),
-                "--rate", "40", "--duration", "15s", "--drift-slo",
-                "--report-dir", str(tmp_path / name), cwd=tmp_path,
-            )  # fmt: skip
-        runs[name] = (result, summary_in(tmp_path / name))
-    result, summary = runs["constant"]
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
-    assert summary["drift"]["verdict"] == "no drift"
-    assert "drift: no drift" in result.stdout
-    result, summary = runs["drifting"]
+DRIFT_RUNS = {
+    "constant": ["--latency", "5ms"],
+    "drifting": ["--latency", "5ms", "--latency-drift", "300"],  # +5 ms every second
+}
+
+
+@pytest.mark.parametrize("name", list(DRIFT_RUNS))
+def test_drift_is_detected_with_latency_drift_and_not_on_a_constant_run(
+    tmp_path: Path, name: str
+) -> None:
+    """One test per run (they are independent), so xdist runs the two 15 s loads at once."""
+    with local_reference(workdir=tmp_path / f"ref-{name}", serve_args=DRIFT_RUNS[name]) as target:
+        result = harness(
+            "load", "--profile", str(with_generous_drift(target.profile_path)),
+            "--rate", "40", "--duration", "15s", "--drift-slo",
+            "--report-dir", str(tmp_path / name), cwd=tmp_path,
+        )  # fmt: skip
+    summary = summary_in(tmp_path / name)
+    if name == "constant":
+        assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+        assert summary["drift"]["verdict"] == "no drift"
+        assert "drift: no drift" in result.stdout
+        return
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert summary["drift"]["verdict"] == "drift"
     p95 = next(t for t in summary["drift"]["trends"] if t["series"] == "p95_ms")
