@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -47,7 +48,7 @@ from oms_harness.errors import HarnessError
 from oms_harness.load import runner
 from oms_harness.local_target import local_reference
 from oms_harness.regression.compare import REGRESSION, Comparison, compare_runs
-from oms_harness.regression.interleave import run_interleaved
+from oms_harness.regression.interleave import compare_interleaved, run_interleaved
 from oms_harness.regression.runs import StoredRun, read_run
 from oms_harness.regression.settings import RegressionSettings
 from oms_harness.regression.stats import make_blocks, percentile_figure
@@ -71,6 +72,7 @@ def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple
         if result.exit_code == 4:
             return "invalid", []
         runs.append(read_run(result.report_dir))
+    UNGUARDED.append(compare_runs(runs[0], runs[1], unguarded(settings)).regressed)
     return describe(compare_runs(runs[0], runs[1], settings)), runs
 
 
@@ -95,7 +97,18 @@ def interleaved(a, b, seconds: float, rate: float, root: Path, settings) -> str:
     )
     if 4 in done.exit_codes:
         return "invalid"
+    again = compare_interleaved(done.a, done.b, unguarded(settings), slice_s=1.0)
+    UNGUARDED.append(again.regressed)
     return describe(done.comparison)
+
+
+UNGUARDED: list[bool] = []
+"""Each comparison judged again on the same runs with stall detection off (the verdict a
+regression, or not), to show what the stall figure changes."""
+
+
+def unguarded(settings: RegressionSettings) -> RegressionSettings:
+    return dataclasses.replace(settings, stall_factor=0.0)
 
 
 FIGURES: list[dict[str, object]] = []
@@ -195,6 +208,7 @@ def main() -> int:
     settings = RegressionSettings()
     root = Path(tempfile.mkdtemp(prefix="bench-regression-"))
     outcomes: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in KINDS}
+    without: Counter[tuple[str, str]] = Counter()  # regressions with stall detection off
     details: list[dict[str, object]] = []
     started = time.monotonic()
     fixed = ["--latency", f"{args.latency_ms:g}ms"]
@@ -213,6 +227,7 @@ def main() -> int:
             if ("sequential", "same") not in kinds:  # calibrate once from a run pair
                 _, runs = sequential(base, base, args.seconds, args.rate, root, settings)
                 FIGURES.clear()
+                UNGUARDED.clear()
                 baseline_p50.append(measured_p50_ms(runs) if runs else args.latency_ms)
             for pair in range(args.pairs):
                 for mode, change in kinds:
@@ -238,6 +253,10 @@ def main() -> int:
                         if mode == "sequential" and change == "same" and not baseline_p50:
                             baseline_p50.append(args.latency_ms)
                     outcomes[(mode, change)][verdict.split(" (")[0]] += 1
+                    off = UNGUARDED.pop() if UNGUARDED and verdict != "invalid" else None
+                    UNGUARDED.clear()
+                    if off is not None:
+                        without[(mode, change)] += int(off)
                     slower = change == "slower"
                     details.append(
                         {
@@ -247,6 +266,7 @@ def main() -> int:
                             "verdict": verdict,
                             "baseline_p50_ms": round(baseline_p50[-1], 3),
                             "candidate_delay_ms": candidate.delay_ms if slower else None,
+                            "regression_without_stall_detection": off,
                             **(FIGURES.pop() if FIGURES else {}),
                         }
                     )
@@ -274,7 +294,7 @@ def main() -> int:
         f"{time.monotonic() - started:.0f} s in all"
     )
     print(sampler.line())
-    stalled = Counter()
+    stalled: Counter[str] = Counter()
     for d in details:
         st = d.get("stalls") or {}
         if st.get("excluded"):
@@ -292,6 +312,15 @@ def main() -> int:
             f"{mode:<12} {rate_line(same['regression'], judged_same):<32} "
             f"{rate_line(slower['regression'], judged_slower):<32} "
             f"{same['invalid'] + slower['invalid']}"
+        )
+    print("the same runs judged with stall detection off (--stall-factor 0):")
+    for mode in ("sequential", "interleaved"):
+        same, slower = outcomes[(mode, "same")], outcomes[(mode, "slower")]
+        judged_same = sum(v for k, v in same.items() if k != "invalid")
+        judged_slower = sum(v for k, v in slower.items() if k != "invalid")
+        print(
+            f"{mode:<12} {rate_line(without[(mode, 'same')], judged_same):<32} "
+            f"{rate_line(without[(mode, 'slower')], judged_slower):<32}"
         )
     if args.json:
         args.json.write_text(
