@@ -174,7 +174,10 @@ def judge_stalls(
     elif worse < alpha and big:
         verdict = REGRESSION
         reason = (
-            f"B stalled in more units than A ({test}, p = {worse:.3g}); a pause of the "
+            f"B stalled in more slices than A, on the same host at the same time ({test}, "
+            f"p = {worse:.3g}): a pause of the target"
+            if paired
+            else f"B stalled in more units than A ({test}, p = {worse:.3g}); a pause of the "
             "target, or of the host in B's run only: run again, or compare --ab, to tell"
         )
         p_value = worse
