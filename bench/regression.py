@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,24 @@ def rate_line(hits: int, n: int) -> str:
         return "-"
     ci = binomtest(hits, n).proportion_ci(confidence_level=0.95, method="wilson")
     return f"{hits}/{n} = {hits / n:.0%} [{ci.low:.0%}, {ci.high:.0%}]"
+
+
+def print_table(
+    outcomes: dict[tuple[str, str], Counter[str]],
+    hits: Callable[[str, str, Counter[str]], int],
+    *,
+    invalid: bool = False,
+) -> None:
+    """One line per mode: ``hits`` of the judged pairs with no change, then with the slower
+    candidate (invalid runs are not judged)."""
+    for mode in ("sequential", "interleaved"):
+        cells = []
+        for change in ("same", "slower"):
+            counts = outcomes[(mode, change)]
+            judged = sum(v for k, v in counts.items() if k != "invalid")
+            cells.append(f"{rate_line(hits(mode, change, counts), judged):<32}")
+        spoilt = outcomes[(mode, "same")]["invalid"] + outcomes[(mode, "slower")]["invalid"]
+        print(f"{mode:<12} {' '.join(cells)}" + (f" {spoilt}" if invalid else ""))
 
 
 class LoadSampler:
@@ -304,24 +323,9 @@ def main() -> int:
         f"sequential {stalled['sequential']}, interleaved {stalled['interleaved']}"
     )
     print(f"{'mode':<12} {'false alarms (no change)':<32} {'detections (+effect)':<32} invalid")
-    for mode in ("sequential", "interleaved"):
-        same, slower = outcomes[(mode, "same")], outcomes[(mode, "slower")]
-        judged_same = sum(v for k, v in same.items() if k != "invalid")
-        judged_slower = sum(v for k, v in slower.items() if k != "invalid")
-        print(
-            f"{mode:<12} {rate_line(same['regression'], judged_same):<32} "
-            f"{rate_line(slower['regression'], judged_slower):<32} "
-            f"{same['invalid'] + slower['invalid']}"
-        )
+    print_table(outcomes, lambda mode, change, counts: counts["regression"], invalid=True)
     print("the same runs judged with stall detection off (--stall-factor 0):")
-    for mode in ("sequential", "interleaved"):
-        same, slower = outcomes[(mode, "same")], outcomes[(mode, "slower")]
-        judged_same = sum(v for k, v in same.items() if k != "invalid")
-        judged_slower = sum(v for k, v in slower.items() if k != "invalid")
-        print(
-            f"{mode:<12} {rate_line(without[(mode, 'same')], judged_same):<32} "
-            f"{rate_line(without[(mode, 'slower')], judged_slower):<32}"
-        )
+    print_table(outcomes, lambda mode, change, counts: without[(mode, change)])
     if args.json:
         args.json.write_text(
             json.dumps(

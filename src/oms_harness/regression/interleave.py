@@ -33,7 +33,7 @@ from ..load.plan import build_plan
 from ..load.schedule import ArrivalSchedule, Stage
 from ..target import Target
 from .compare import Comparison, check_comparable, compare_kinds, judge, machine_notes
-from .runs import EDGE_S, Interval, StoredRun, bucket_values_ms, read_run
+from .runs import EDGE_S, Interval, StoredRun, counts_percentile, read_run
 from .settings import RegressionSettings
 from .stalls import judge_stalls, kept_pairs
 from .stats import TooLittleDataError, choose_block_length, compare_blocks, make_blocks
@@ -100,18 +100,9 @@ def slice_units(
             counts=counts,
             completed=sum(p.completed for p in parts),
             failures=sum(p.failures for p in parts),
-            p95_ms=_percentile(counts, 95.0),
+            p95_ms=counts_percentile(counts, 95.0),
         )
     return units
-
-
-def _percentile(counts: np.ndarray[Any, Any], level: float) -> float | None:
-    total = float(counts.sum())
-    if total <= 0:
-        return None
-    wanted = max(math.floor(level / 100 * total + 0.5), 1)
-    index = int(np.argmax(np.cumsum(counts) >= wanted))
-    return float(bucket_values_ms(int(counts.size))[index])
 
 
 def compare_interleaved(

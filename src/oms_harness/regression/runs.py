@@ -188,6 +188,17 @@ def bucket_values_ms(counts_len: int) -> npt.NDArray[np.float64]:
     return np.asarray(values, dtype=np.float64)
 
 
+def counts_percentile(counts: npt.NDArray[Any], level: float) -> float | None:
+    """The ``level`` percentile (ms) of one unit's HDR counts, counted as the pooled figures
+    count it (None: no answers)."""
+    total = float(counts.sum())
+    if total <= 0:
+        return None
+    wanted = max(math.floor(level / 100 * total + 0.5), 1)
+    index = int(np.argmax(np.cumsum(counts) >= wanted))
+    return float(bucket_values_ms(int(counts.size))[index])
+
+
 def target_kind(base_url: str) -> str:
     host = (urlsplit(base_url).hostname or "").lower()
     if host in LOOPBACK_NAMES or host == "::1" or host.startswith("127."):

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from .runs import Interval, bucket_values_ms
+from .runs import Interval, counts_percentile
 from .settings import RegressionSettings
 from .verdicts import IMPROVEMENT, NO_CHANGE, NOT_JUDGED, REGRESSION
 
@@ -44,16 +44,6 @@ STALL_LEVEL = 99.0
 """Which percentile of a unit marks it as stalled (at 100 req/s: its slowest answer or so)."""
 MIN_KEPT = 3
 """Never leave fewer units than this (a block bootstrap needs three blocks)."""
-
-
-def unit_percentile(counts: np.ndarray[Any, Any], level: float) -> float:
-    """One unit's percentile (ms) from its HDR counts, NaN when it has no answers."""
-    total = float(counts.sum())
-    if total <= 0:
-        return math.nan
-    wanted = max(math.floor(level / 100 * total + 0.5), 1)
-    index = int(np.argmax(np.cumsum(counts) >= wanted))
-    return float(bucket_values_ms(int(counts.size))[index])
 
 
 @dataclass(frozen=True)
@@ -72,12 +62,14 @@ class RunStalls:
 
 def find_stalls(units: Sequence[Interval], factor: float) -> RunStalls:
     """Units whose p99 exceeds ``factor`` x the run's median per-unit p99."""
-    p99 = [unit_percentile(u.counts, STALL_LEVEL) for u in units]
-    answered = [p for p in p99 if math.isfinite(p)]
+    p99 = [counts_percentile(u.counts, STALL_LEVEL) for u in units]
+    answered = [p for p in p99 if p is not None]
     if factor <= 0 or not answered:
         return RunStalls((), len(units), math.nan)
     threshold = factor * float(np.median(answered))
-    stalled = tuple(u.number for u, p in zip(units, p99, strict=True) if p > threshold)
+    stalled = tuple(
+        u.number for u, p in zip(units, p99, strict=True) if p is not None and p > threshold
+    )
     return RunStalls(stalled, len(units), threshold)
 
 
