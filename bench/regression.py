@@ -13,6 +13,10 @@ with the +20% candidate (detected when it is):
 
 * sequential: run A, then run B, each ``--seconds`` long, compared as two stored runs
   (``oms-harness load --baseline``);
+* sequential against a baseline of three runs (``seq, 3 runs``): each sequential pair's B
+  judged again against its A and the two runs of the baseline server before it (from
+  earlier pairs, minutes apart), pooled and widened to their run-to-run spread as
+  ``--baseline-runs 3`` does (``regression/spread.py``); no extra load;
 * interleaved: one run of twice ``--seconds`` alternating 1 s slices between A and B
   (``oms-harness compare --ab``), so each target gets ``--seconds`` of load.
 
@@ -55,6 +59,8 @@ from oms_harness.regression.settings import RegressionSettings
 from oms_harness.regression.stats import make_blocks, percentile_figure
 from oms_harness.target import as_target
 
+MULTI_MODE = "seq, 3 runs"
+"""The sequential pairs' B judged against a baseline of three runs (no extra load)."""
 KINDS = (
     ("sequential", "same"),
     ("interleaved", "same"),
@@ -64,7 +70,8 @@ KINDS = (
 
 
 def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple[str, list]:
-    """The verdict of run A then run B, and the two runs (empty when one is invalid)."""
+    """The verdict of run A then run B, and the two runs (empty when one is invalid); also
+    B against a baseline of ``BASELINE_RUNS`` runs (this A and the last A runs before it)."""
     runs = []
     for profile in (a, b):
         result = runner.run_load(
@@ -74,7 +81,28 @@ def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple
             return "invalid", []
         runs.append(read_run(result.report_dir))
     UNGUARDED.append(compare_runs(runs[0], runs[1], unguarded(settings)).regressed)
-    return describe(compare_runs(runs[0], runs[1], settings)), runs
+    verdict = describe(compare_runs(runs[0], runs[1], settings))
+    earlier = A_RUNS[-(BASELINE_RUNS - 1) :]
+    if len(earlier) == BASELINE_RUNS - 1:
+        pooled = dataclasses.replace(runs[0], earlier=tuple(reversed(earlier)))
+        MULTI.append(
+            (
+                compare_runs(pooled, runs[1], settings).regressed,
+                compare_runs(pooled, runs[1], unguarded(settings)).regressed,
+            )
+        )
+    A_RUNS.append(runs[0])
+    del A_RUNS[:-BASELINE_RUNS]
+    return verdict, runs
+
+
+BASELINE_RUNS = 3
+A_RUNS: list[StoredRun] = []
+"""Every valid run of the baseline server, oldest first: the last ones form a baseline of
+``BASELINE_RUNS`` runs, as ``--save-baseline NAME --baseline-runs 3`` keeps them."""
+MULTI: list[tuple[bool, bool]] = []
+"""The last sequential pair's B judged against that baseline: (regression, regression with
+stall detection off)."""
 
 
 def measured_p50_ms(runs: list[StoredRun]) -> float:
@@ -141,7 +169,7 @@ def print_table(
 ) -> None:
     """One line per mode: ``hits`` of the judged pairs with no change, then with the slower
     candidate (invalid runs are not judged)."""
-    for mode in ("sequential", "interleaved"):
+    for mode in ("sequential", MULTI_MODE, "interleaved"):
         cells = []
         for change in ("same", "slower"):
             counts = outcomes[(mode, change)]
@@ -226,7 +254,11 @@ def main() -> int:
     args = parser.parse_args()
     settings = RegressionSettings()
     root = Path(tempfile.mkdtemp(prefix="bench-regression-"))
-    outcomes: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in KINDS}
+    outcomes: dict[tuple[str, str], Counter[str]] = {
+        (mode, change): Counter()
+        for mode in ("sequential", MULTI_MODE, "interleaved")
+        for change in ("same", "slower")
+    }
     without: Counter[tuple[str, str]] = Counter()  # regressions with stall detection off
     details: list[dict[str, object]] = []
     started = time.monotonic()
@@ -248,6 +280,14 @@ def main() -> int:
                 FIGURES.clear()
                 UNGUARDED.clear()
                 baseline_p50.append(measured_p50_ms(runs) if runs else args.latency_ms)
+            while any(m == "sequential" for m, _ in kinds) and len(A_RUNS) < BASELINE_RUNS - 1:
+                # the first pairs' 3-run baseline: earlier runs of the baseline server
+                result = runner.run_load(
+                    base, scenario="steady", rate=args.rate, duration=args.seconds,
+                    echo=False, output_root=root,
+                )  # fmt: skip
+                if result.exit_code != 4:
+                    A_RUNS.append(read_run(result.report_dir))
             for pair in range(args.pairs):
                 for mode, change in kinds:
                     if change == "slower":  # + effect x the baseline's measured p50, now
@@ -272,6 +312,11 @@ def main() -> int:
                         if mode == "sequential" and change == "same" and not baseline_p50:
                             baseline_p50.append(args.latency_ms)
                     outcomes[(mode, change)][verdict.split(" (")[0]] += 1
+                    multi = MULTI.pop() if MULTI and verdict != "invalid" else None
+                    MULTI.clear()
+                    if multi is not None:
+                        outcomes[(MULTI_MODE, change)]["regression" if multi[0] else "ok"] += 1
+                        without[(MULTI_MODE, change)] += int(multi[1])
                     off = UNGUARDED.pop() if UNGUARDED and verdict != "invalid" else None
                     UNGUARDED.clear()
                     if off is not None:
@@ -286,6 +331,7 @@ def main() -> int:
                             "baseline_p50_ms": round(baseline_p50[-1], 3),
                             "candidate_delay_ms": candidate.delay_ms if slower else None,
                             "regression_without_stall_detection": off,
+                            "regression_3_run_baseline": None if multi is None else multi[0],
                             **(FIGURES.pop() if FIGURES else {}),
                         }
                     )

@@ -27,6 +27,7 @@ from ..regression.compare import (
     IncomparableRunsError,
     check_comparable,
     compare_runs,
+    differences,
 )
 from ..regression.runs import StoredRun, read_run, target_kind
 from ..regression.settings import RegressionSettings
@@ -86,6 +87,13 @@ def add_load_arguments(parser: argparse.ArgumentParser) -> None:
         "--save-baseline", metavar="NAME", help="store this run as a baseline under NAME"
     )
     group.add_argument(
+        "--baseline-runs",
+        type=positive_int,
+        metavar="K",
+        help="--save-baseline keeps the newest K runs under NAME (default 1: replace); "
+        "from 3 on, their run-to-run spread widens the intervals",
+    )
+    group.add_argument(
         "--drift-min-duration",
         metavar="5m",
         help="judge drift for runs at least this long (default 5m; soaks always)",
@@ -104,6 +112,7 @@ def settings_from(args: argparse.Namespace, profile: TargetProfile | None) -> Re
         confidence=args.confidence,
         resamples=args.resamples,
         stall_factor=args.stall_factor,
+        baseline_runs=getattr(args, "baseline_runs", None),
         drift_min_duration_s=safety.parse_duration(drift_min) if drift_min else None,
         drift_slo=True if getattr(args, "drift_slo", False) else None,
     )
@@ -141,10 +150,15 @@ class RegressionHook:
         (the gate's ``verdict.json`` carries the same)."""
 
     def check_planned(self, planned: PlannedRun) -> None:
-        """Exit 2 before any load when the baseline measured something else."""
-        if self.baseline is None:
-            return
-        check_comparable(self.baseline, planned)
+        """Exit 2 before any load when the baseline measured something else, or when the run
+        is to join a baseline's runs (``--baseline-runs``) it could not be compared with."""
+        if self.baseline is not None:
+            check_comparable(self.baseline, planned)
+        if self.save_as and self.settings.baseline_runs > 1:
+            kept = baseline.existing(self.save_as, self.root)
+            found = differences(kept, planned) if kept is not None else []
+            if found:
+                raise IncomparableRunsError(baseline.cannot_join(self.save_as, found))
 
     def finish(self, report_dir: Path, load_exit: int) -> int:
         """Drift, comparison, outputs, baseline; the combined exit code."""
@@ -176,8 +190,11 @@ class RegressionHook:
         _write(summary_path, summary)
         self.written = {k: summary[k] for k in ("regression", "drift") if k in summary}
         if self.save_as:
-            where = baseline.save(report_dir, self.save_as, self.root)
-            print(f"  baseline saved: {self.save_as} -> {where}", flush=True)
+            keep = self.settings.baseline_runs
+            where = baseline.save(report_dir, self.save_as, self.root, keep=keep)
+            runs = len(read_run(where).runs)
+            held = f" ({runs} of up to {keep} runs)" if keep > 1 else ""
+            print(f"  baseline saved: {self.save_as} -> {where}{held}", flush=True)
         return code
 
     def _drift_slo(self, summary: dict[str, Any], verdict: drift.DriftVerdict) -> int:

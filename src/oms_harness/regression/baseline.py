@@ -5,6 +5,11 @@
 ``.hgrm`` files, and ``baseline.json``: the name, when and from which run it was saved, the
 harness and spec versions, the target kind and the machine's facts. Saving replaces a
 baseline of the same name atomically (write beside it, then rename).
+
+A baseline may keep more than one run (``keep``: ``--baseline-runs K``, ``[regression]
+baseline_runs``): saving then moves the current run under ``earlier/<saved-at>/`` and drops
+the oldest beyond ``K``, so the comparison can see the spread between runs (``spread.py``).
+A run of another shape than the runs kept is refused (exit 2): they would never compare.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from ..contract.spec import spec_version
 from ..errors import UsageError
 from ..load.results import RESULTS_FILE
 from ..load.summary import HGRM_CORRECTED, HGRM_RAW, SUMMARY_FILE
-from .runs import META_FILE, PLAN_FILE, StoredRun, read_run, target_kind
+from .comparable import IncomparableRunsError, differences
+from .runs import EARLIER_DIR, META_FILE, PLAN_FILE, StoredRun, read_run, target_kind
 
 DEFAULT_DIR = Path("reports/baselines")
 COPIED = (RESULTS_FILE, SUMMARY_FILE, PLAN_FILE, HGRM_CORRECTED, HGRM_RAW)
@@ -55,13 +61,15 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
-def save(run_dir: Path, name: str, root: Path = DEFAULT_DIR) -> Path:
-    """Copy the finished run ``run_dir`` into ``root/name`` and describe it."""
+def save(run_dir: Path, name: str, root: Path = DEFAULT_DIR, *, keep: int = 1) -> Path:
+    """Copy the finished run ``run_dir`` into ``root/name`` and describe it; with ``keep``
+    above 1, the runs saved before under that name stay (the newest ``keep`` in all)."""
     check_name(name)
     run = read_run(run_dir)
     _ = run.intervals  # refuses a run without per-interval histograms before writing anything
     target = root / name
     staging = root / f".{name}.saving"
+    kept = _kept_runs(target, run, name, keep)
     try:
         root.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staging, ignore_errors=True)
@@ -82,6 +90,7 @@ def save(run_dir: Path, name: str, root: Path = DEFAULT_DIR) -> Path:
             "machine": machine_facts(),
         }
         (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        _copy_earlier(kept, staging / EARLIER_DIR)
         old = root / f".{name}.replaced"
         shutil.rmtree(old, ignore_errors=True)
         if target.exists():
@@ -92,6 +101,55 @@ def save(run_dir: Path, name: str, root: Path = DEFAULT_DIR) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise UsageError(f"cannot save baseline {name!r} under {root}: {exc}") from None
     return target
+
+
+def _kept_runs(target: Path, run: StoredRun, name: str, keep: int) -> list[StoredRun]:
+    """The runs of baseline ``name`` that stay beside ``run``, newest first."""
+    current = existing(name, target.parent) if keep > 1 else None
+    if current is None:
+        return []
+    found = differences(current, run)
+    if found:
+        raise IncomparableRunsError(cannot_join(name, found))
+    return list(current.runs[: keep - 1])
+
+
+def cannot_join(name: str, found: list[str]) -> str:
+    return (
+        f"baseline {name!r} keeps runs that this run cannot join: {'; '.join(found)} "
+        "(save it under another name, or with --baseline-runs 1 to replace them)"
+    )
+
+
+def existing(name: str, root: Path = DEFAULT_DIR) -> StoredRun | None:
+    """The baseline saved under ``name``, if any (a broken one counts as none: saving
+    replaces it)."""
+    if not (root / name / META_FILE).exists():
+        return None
+    try:
+        return read_run(root / name, label=name)
+    except UsageError:
+        return None
+
+
+def _copy_earlier(runs: list[StoredRun], into: Path) -> None:
+    """Each run's files into ``into/<saved-at>/`` (names sort oldest first; ``runs`` are
+    newest first, so they are written oldest first and a clash of seconds keeps the order)."""
+    if not runs:
+        return
+    into.mkdir()
+    for run in reversed(runs):
+        stamp = str(run.meta.get("saved_at", "")).replace("-", "").replace(":", "")
+        stamp = stamp.replace("+0000", "Z") or "unknown"
+        folder = into / stamp
+        n = 1
+        while folder.exists():
+            n += 1
+            folder = into / f"{stamp}-{n}"
+        folder.mkdir()
+        for file in (*COPIED, META_FILE):
+            if (run.path / file).exists():
+                shutil.copy2(run.path / file, folder / file)
 
 
 def available(root: Path) -> list[str]:

@@ -32,6 +32,7 @@ from .comparable import differences as differences
 from .comparable import machine_notes as machine_notes
 from .runs import Interval, StoredRun
 from .settings import RegressionSettings
+from .spread import MIN_RUNS, widen_all
 from .stalls import StallVerdict, judge_stalls, kept
 from .stats import (
     PERCENTILE_FIGURES,
@@ -41,6 +42,7 @@ from .stats import (
     choose_block_length,
     compare_blocks,
     make_blocks,
+    make_run_blocks,
 )
 from .verdicts import IMPROVEMENT as IMPROVEMENT
 from .verdicts import NO_CHANGE as NO_CHANGE
@@ -104,6 +106,9 @@ class Comparison:
     kinds: tuple[KindComparison, ...] = ()
     """Per request kind, where both runs have per-kind histograms."""
 
+    baseline_runs: int = 1
+    """How many runs the baseline (A) pooled (``--baseline-runs``)."""
+
     stalls: StallVerdict | None = None
     """Stalled units: counted here, left out of ``figures`` and ``kinds``."""
 
@@ -145,6 +150,7 @@ class Comparison:
             "block_length": self.block_intervals,
             "block_unit": self.unit,
             "blocks": list(self.blocks),
+            "baseline_runs": self.baseline_runs,
             "tolerance": {
                 "min_effect_pct": self.settings.min_effect_pct,
                 "min_effect_ms": self.settings.min_effect_ms,
@@ -212,7 +218,7 @@ def kind_confidence(confidence: float, kinds: int) -> float:
 
 
 def compare_kinds(
-    series: Sequence[tuple[str, Sequence[Interval], Sequence[Interval]]],
+    series: Sequence[tuple[str, Sequence[Sequence[Interval]], Sequence[Interval]]],
     length: int,
     interval_s: float,
     settings: RegressionSettings,
@@ -220,12 +226,13 @@ def compare_kinds(
     paired: bool,
     seed: int = 0,
 ) -> tuple[KindComparison, ...]:
-    """Each kind's p50/p95/p99 over the same blocks as the overall figures."""
+    """Each kind's p50/p95/p99 over the same blocks as the overall figures (A: the kind's
+    intervals in each baseline run)."""
     level = kind_confidence(settings.confidence, len(series))
     found = []
-    for k, (kind, a, b) in enumerate(series):
+    for k, (kind, a_runs, b) in enumerate(series):
         changes = compare_blocks(
-            make_blocks(a, length, interval_s),
+            make_run_blocks(a_runs, length, interval_s),
             make_blocks(b, length, interval_s),
             paired=paired,
             confidence=level,
@@ -233,6 +240,7 @@ def compare_kinds(
             seed=seed + 100 * (k + 1),
             throughput=False,
         )
+        changes = widen_all(changes, a_runs, interval_s, level)
         found.append(KindComparison(kind, tuple(judge(c, settings) for c in changes), level))
     return tuple(found)
 
@@ -280,31 +288,45 @@ def compare_runs(
     *,
     seed: int = 0,
 ) -> Comparison:
-    """Two separate runs (a baseline and a candidate): blocks resampled independently."""
-    check_comparable(a, b)
+    """Two separate runs (a baseline and a candidate): blocks resampled independently.
+
+    A baseline saved more than once (``a.earlier``) pools its runs' blocks, and where it has
+    at least ``spread.MIN_RUNS`` runs each interval is widened to their run-to-run spread."""
+    baseline_runs = a.runs
+    for run in baseline_runs:
+        check_comparable(run, b)
     notes = machine_notes(a, b)
-    stalls = judge_stalls(a.intervals, b.intervals, settings, paired=False)
-    series_a, series_b = kept(a.intervals, stalls, "a"), kept(b.intervals, stalls, "b")
+    parts = [run.intervals for run in baseline_runs]
+    stalls = judge_stalls(
+        [i for part in parts for i in part], b.intervals, settings, paired=False, a_runs=parts
+    )
+    kept_a = [kept(part, stalls, "a") for part in parts]
+    series_b = kept(b.intervals, stalls, "b")
     try:
-        length = choose_block_length(series_a, series_b, interval_s=a.interval_s)
-        blocks_a = make_blocks(series_a, length, a.interval_s)
+        length = choose_block_length(*kept_a, series_b, interval_s=a.interval_s)
+        blocks_a = make_run_blocks(kept_a, length, a.interval_s)
         blocks_b = make_blocks(series_b, length, b.interval_s)
     except TooLittleDataError as exc:
         raise IncomparableRunsError(f"runs too short to compare: {exc}") from None
-    changes = compare_blocks(
-        blocks_a,
-        blocks_b,
-        paired=False,
-        confidence=settings.confidence,
-        resamples=settings.resamples,
-        seed=seed,
+    changes = widen_all(
+        compare_blocks(
+            blocks_a,
+            blocks_b,
+            paired=False,
+            confidence=settings.confidence,
+            resamples=settings.resamples,
+            seed=seed,
+        ),
+        kept_a,
+        a.interval_s,
+        settings.confidence,
     )
-    shared = sorted(set(a.measured_kinds) & set(b.measured_kinds))
+    shared = sorted(set.intersection(*(set(r.measured_kinds) for r in (*baseline_runs, b))))
     kinds = compare_kinds(
         [
             (
                 kind,
-                kept(a.kind_intervals(kind), stalls, "a"),
+                [kept(run.kind_intervals(kind), stalls, "a") for run in baseline_runs],
                 kept(b.kind_intervals(kind), stalls, "b"),
             )
             for kind in shared
@@ -317,6 +339,7 @@ def compare_runs(
     )
     if not shared:
         notes.append("no per-request-kind histograms in both runs: overall figures only")
+    notes += baseline_notes(a, changes)
     return Comparison(
         a=a.label,
         b=b.label,
@@ -328,11 +351,22 @@ def compare_runs(
         notes=tuple(notes),
         kinds=kinds,
         stalls=stalls,
+        baseline_runs=len(baseline_runs),
     )
 
 
-def _kept_kind(
-    a: StoredRun, b: StoredRun, kind: str, stalls: StallVerdict
-) -> tuple[list[Interval], list[Interval]]:
-    """One kind's intervals of A and B without the stalled ones (the overall figures' set)."""
-    return kept(a.kind_intervals(kind), stalls, "a"), kept(b.kind_intervals(kind), stalls, "b")
+def baseline_notes(a: StoredRun, changes: Sequence[Change]) -> list[str]:
+    """What a baseline of several runs added to the comparison, in words."""
+    runs = len(a.runs)
+    if runs == 1:
+        return []
+    if runs < MIN_RUNS:
+        return [
+            f"the baseline holds {runs} runs, pooled; {MIN_RUNS} or more also measure the "
+            "spread between runs (--baseline-runs)"
+        ]
+    spreads = [f"{c.figure} {c.spread.spread * 100:.1f}%" for c in changes if c.spread]
+    return [
+        f"the baseline holds {runs} runs, pooled; each interval is at least as wide as their "
+        f"run-to-run spread ({', '.join(spreads)})"
+    ]

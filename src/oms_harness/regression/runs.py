@@ -31,6 +31,8 @@ from ..load.summary import SUMMARY_FILE
 PLAN_FILE = "plan.json"
 META_FILE = "baseline.json"
 """Written by ``--save-baseline``: versions, target kind and machine facts."""
+EARLIER_DIR = "earlier"
+"""A baseline's earlier runs (``--baseline-runs K``), one directory each, newest last by name."""
 EDGE_S = 0.01
 """An interval that starts this little before the schedule (timer granularity) is inside."""
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -59,6 +61,13 @@ class StoredRun:
     results: Mapping[str, Any]
     kinds: Sequence[Mapping[str, Any]]
     meta: Mapping[str, Any]
+    earlier: tuple[StoredRun, ...] = ()
+    """A baseline's earlier runs, newest first (``--baseline-runs``; see ``spread.py``)."""
+
+    @property
+    def runs(self) -> tuple[StoredRun, ...]:
+        """This run and its earlier ones: every run of a baseline, newest first."""
+        return (self, *self.earlier)
 
     @property
     def scenario(self) -> str:
@@ -230,11 +239,23 @@ def read_run(path: Path, label: str | None = None) -> StoredRun:
         meta = {}
     if not isinstance(results, dict) or "schedule" not in results:
         raise RunUnreadableError(f"{path}: results.json holds no schedule")
+    name = label or path.name
+    earlier_dir = path / EARLIER_DIR
+    earlier = (
+        tuple(
+            read_run(p, label=f"{name} (earlier run {p.name})")
+            for p in sorted(earlier_dir.iterdir(), reverse=True)
+            if p.is_dir() and not p.name.startswith(".")
+        )
+        if earlier_dir.is_dir()
+        else ()
+    )
     return StoredRun(
         path=path,
-        label=label or path.name,
+        label=name,
         summary=summary,
         results=results,
         kinds=kinds,
         meta=meta,
+        earlier=earlier,
     )

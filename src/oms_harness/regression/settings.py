@@ -13,6 +13,8 @@ from typing import Any
 
 from ..errors import ProfileError
 
+MAX_BASELINE_RUNS = 20
+
 
 @dataclass(frozen=True)
 class RegressionSettings:
@@ -27,6 +29,9 @@ class RegressionSettings:
     stall_factor: float = 2.0
     """A unit whose p99 exceeds this many times its run's median per-unit p99 is stalled:
     counted by the stall figure, left out of the others (0: off; see ``stalls.py``)."""
+    baseline_runs: int = 1
+    """How many runs ``--save-baseline`` keeps under one name, the newest (1: a save replaces
+    the baseline); from 3 on, their run-to-run spread widens the intervals (``spread.py``)."""
     drift_pct_per_10min: float = 10.0
     """Drift: the corrected p95 growing by more than this percent of its level per 10 min."""
     drift_error_rate_per_10min: float = 0.01
@@ -49,6 +54,8 @@ class RegressionSettings:
             0 <= self.drift_error_rate_per_10min <= 1
         ):
             raise ProfileError("regression.drift_error_rate_per_10min must be from 0 to 1")
+        if not 1 <= self.baseline_runs <= MAX_BASELINE_RUNS:
+            raise ProfileError(f"regression.baseline_runs must be from 1 to {MAX_BASELINE_RUNS}")
         if not 0.5 <= self.confidence < 1:
             raise ProfileError("regression.confidence must be at least 0.5 and below 1")
         if not 100 <= self.resamples <= 100_000:

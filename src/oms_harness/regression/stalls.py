@@ -73,6 +73,20 @@ def find_stalls(units: Sequence[Interval], factor: float) -> RunStalls:
     return RunStalls(stalled, len(units), threshold)
 
 
+def find_stalls_of_runs(runs: Sequence[Sequence[Interval]], factor: float) -> RunStalls:
+    """A baseline of several runs: each run against its own median, the stalls counted
+    together (the threshold reported is the highest of the runs')."""
+    found = [find_stalls(run, factor) for run in runs]
+    if len(found) == 1:
+        return found[0]
+    limits = [f.threshold_ms for f in found if math.isfinite(f.threshold_ms)]
+    return RunStalls(
+        tuple(n for f in found for n in f.numbers),
+        sum(f.units for f in found),
+        max(limits, default=math.nan),
+    )
+
+
 @dataclass(frozen=True)
 class StallVerdict:
     """Whether B stalls in more units than A, and what the other figures left out."""
@@ -127,12 +141,15 @@ def judge_stalls(
     settings: RegressionSettings,
     *,
     paired: bool,
+    a_runs: Sequence[Sequence[Interval]] = (),
 ) -> StallVerdict:
     """Find each run's stalls and test B's count against A's (see the module docstring).
 
-    ``paired``: ``a[k]`` and ``b[k]`` are the two slices of one pair."""
+    ``paired``: ``a[k]`` and ``b[k]`` are the two slices of one pair. ``a_runs``: the runs
+    of a baseline saved more than once, whose intervals ``a`` pools."""
     factor = settings.stall_factor
-    stalls_a, stalls_b = find_stalls(a, factor), find_stalls(b, factor)
+    stalls_a = find_stalls_of_runs(a_runs, factor) if a_runs else find_stalls(a, factor)
+    stalls_b = find_stalls(b, factor)
     alpha = 1 - settings.confidence
     if factor <= 0:
         return StallVerdict(

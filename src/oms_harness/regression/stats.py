@@ -26,12 +26,16 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 from scipy import stats
 
 from .runs import Interval, bucket_values_ms
+
+if TYPE_CHECKING:
+    from .spread import Spread
 
 Matrix = npt.NDArray[np.float64]
 Figure = Callable[[Matrix], npt.NDArray[np.float64]]
@@ -77,6 +81,8 @@ class Change:
     method: str
     samples: tuple[int, int] = (0, 0)
     """Answers behind the figure in A and in B."""
+    spread: Spread | None = None
+    """The figure across a baseline of several runs, where it widened the interval."""
 
     @property
     def difference(self) -> float:
@@ -121,10 +127,25 @@ def make_blocks(intervals: Sequence[Interval], length: int, interval_s: float) -
         raise TooLittleDataError(
             f"{n} measured intervals; at least {MIN_BLOCKS * length} are needed"
         )
-    groups = [list(range(start, start + length)) for start in range(0, n - length + 1, length)]
-    groups[-1].extend(range(groups[-1][-1] + 1, n))
-    counts = np.stack([np.sum([intervals[i].counts for i in g], axis=0) for g in groups])
-    answers = np.asarray([sum(intervals[i].completed for i in g) for g in groups], dtype=float)
+    return make_run_blocks([intervals], length, interval_s)
+
+
+def make_run_blocks(runs: Sequence[Sequence[Interval]], length: int, interval_s: float) -> Blocks:
+    """The blocks of several runs of one side (a baseline saved more than once) together:
+    a block never spans two runs; each run's remainder joins its last block."""
+    groups: list[list[Interval]] = []
+    for intervals in runs:
+        n = len(intervals)
+        if n < length:
+            raise TooLittleDataError(f"{n} measured intervals in a run; blocks are {length}")
+        starts = range(0, n - length + 1, length)
+        run_groups = [list(intervals[start : start + length]) for start in starts]
+        run_groups[-1].extend(intervals[len(run_groups) * length :])
+        groups += run_groups
+    if len(groups) < MIN_BLOCKS:
+        raise TooLittleDataError(f"{len(groups)} blocks; at least {MIN_BLOCKS} are needed")
+    counts = np.stack([np.sum([i.counts for i in g], axis=0) for g in groups])
+    answers = np.asarray([sum(i.completed for i in g) for g in groups], dtype=float)
     seconds = np.asarray([len(g) * interval_s for g in groups], dtype=float)
     used = np.flatnonzero(counts.sum(axis=0))  # keep only the buckets either run touched
     values = bucket_values_ms(int(counts.shape[1]))
