@@ -13,10 +13,12 @@ with the +20% candidate (detected when it is):
 
 * sequential: run A, then run B, each ``--seconds`` long, compared as two stored runs
   (``oms-harness load --baseline``);
-* sequential against a baseline of three runs (``seq, 3 runs``): each sequential pair's B
-  judged again against its A and the two runs of the baseline server before it (from
-  earlier pairs, minutes apart), pooled and widened to their run-to-run spread as
-  ``--baseline-runs 3`` does (``regression/spread.py``); no extra load;
+* sequential with sides of several runs (``seq, k+m runs``: 3+1, 5+1, 3+3): each
+  sequential pair judged again with its A and the k - 1 runs of the baseline server before
+  it, against its B and the m - 1 B runs of the same kind of pair before it (from earlier
+  pairs, minutes apart), each side pooled and the intervals widened to the run-to-run spread
+  as ``--baseline-runs`` sides are (``regression/spread.py``); no extra load. The B runs of
+  earlier +20% pairs had the candidate delay of their own pair (within 0.1-0.2 ms);
 * interleaved: one run of twice ``--seconds`` alternating 1 s slices between A and B
   (``oms-harness compare --ab``), so each target gets ``--seconds`` of load.
 
@@ -59,8 +61,10 @@ from oms_harness.regression.settings import RegressionSettings
 from oms_harness.regression.stats import make_blocks, percentile_figure
 from oms_harness.target import as_target
 
-MULTI_MODE = "seq, 3 runs"
-"""The sequential pairs' B judged against a baseline of three runs (no extra load)."""
+VARIANTS = ((3, 1), (5, 1), (3, 3))
+"""(baseline runs, candidate runs): each sequential pair judged again with sides of that
+many runs, from this pair and the pairs before it (no extra load)."""
+MODES = ("sequential", *(f"seq, {k}+{m} runs" for k, m in VARIANTS), "interleaved")
 KINDS = (
     ("sequential", "same"),
     ("interleaved", "same"),
@@ -69,9 +73,11 @@ KINDS = (
 )
 
 
-def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple[str, list]:
+def sequential(
+    a, b, seconds: float, rate: float, root: Path, settings, change: str
+) -> tuple[str, list]:
     """The verdict of run A then run B, and the two runs (empty when one is invalid); also
-    B against a baseline of ``BASELINE_RUNS`` runs (this A and the last A runs before it)."""
+    the verdicts of ``VARIANTS``: this A and B with the runs of the same kind before them."""
     runs = []
     for profile in (a, b):
         result = runner.run_load(
@@ -82,27 +88,41 @@ def sequential(a, b, seconds: float, rate: float, root: Path, settings) -> tuple
         runs.append(read_run(result.report_dir))
     UNGUARDED.append(compare_runs(runs[0], runs[1], unguarded(settings)).regressed)
     verdict = describe(compare_runs(runs[0], runs[1], settings))
-    earlier = A_RUNS[-(BASELINE_RUNS - 1) :]
-    if len(earlier) == BASELINE_RUNS - 1:
-        pooled = dataclasses.replace(runs[0], earlier=tuple(reversed(earlier)))
-        MULTI.append(
-            (
-                compare_runs(pooled, runs[1], settings).regressed,
-                compare_runs(pooled, runs[1], unguarded(settings)).regressed,
+    for k, m in VARIANTS:
+        side_a = with_earlier(runs[0], A_RUNS, k)
+        side_b = with_earlier(runs[1], B_RUNS[change], m)
+        if side_a is not None and side_b is not None:
+            MULTI[(k, m)] = (
+                compare_runs(side_a, side_b, settings).regressed,
+                compare_runs(side_a, side_b, unguarded(settings)).regressed,
             )
-        )
-    A_RUNS.append(runs[0])
-    del A_RUNS[:-BASELINE_RUNS]
+    for pool, run in ((A_RUNS, runs[0]), (B_RUNS[change], runs[1])):
+        pool.append(run)
+        del pool[: -max(k for k, _ in VARIANTS)]
     return verdict, runs
 
 
-BASELINE_RUNS = 3
+def with_earlier(run: StoredRun, before: list[StoredRun], k: int) -> StoredRun | None:
+    """``run`` as a side of ``k`` runs, the newest ``k - 1`` of ``before`` as its earlier
+    ones (as ``--save-baseline NAME --baseline-runs k`` keeps them), or None: too few yet."""
+    if k == 1:
+        return run
+    if len(before) < k - 1:
+        return None
+    return dataclasses.replace(run, earlier=tuple(reversed(before[len(before) - (k - 1) :])))
+
+
 A_RUNS: list[StoredRun] = []
-"""Every valid run of the baseline server, oldest first: the last ones form a baseline of
-``BASELINE_RUNS`` runs, as ``--save-baseline NAME --baseline-runs 3`` keeps them."""
-MULTI: list[tuple[bool, bool]] = []
-"""The last sequential pair's B judged against that baseline: (regression, regression with
+"""The last valid runs of the baseline server as A, oldest first."""
+B_RUNS: dict[str, list[StoredRun]] = {"same": [], "slower": []}
+"""The last valid B runs of each kind of pair, oldest first."""
+MULTI: dict[tuple[int, int], tuple[bool, bool]] = {}
+"""The last sequential pair judged with sides of (k, m) runs: (regression, regression with
 stall detection off)."""
+
+
+def multi_mode(variant: tuple[int, int]) -> str:
+    return MODES[1 + VARIANTS.index(variant)]
 
 
 def measured_p50_ms(runs: list[StoredRun]) -> float:
@@ -169,7 +189,7 @@ def print_table(
 ) -> None:
     """One line per mode: ``hits`` of the judged pairs with no change, then with the slower
     candidate (invalid runs are not judged)."""
-    for mode in ("sequential", MULTI_MODE, "interleaved"):
+    for mode in MODES:
         cells = []
         for change in ("same", "slower"):
             counts = outcomes[(mode, change)]
@@ -247,6 +267,9 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="write the raw outcomes here")
     parser.add_argument(
+        "--keep-runs", type=Path, metavar="DIR", help="copy every run directory here"
+    )
+    parser.add_argument(
         "--only",
         metavar="MODE,CHANGE",
         help="one cell, e.g. interleaved,slower (diagnosis; the default runs all four)",
@@ -255,9 +278,7 @@ def main() -> int:
     settings = RegressionSettings()
     root = Path(tempfile.mkdtemp(prefix="bench-regression-"))
     outcomes: dict[tuple[str, str], Counter[str]] = {
-        (mode, change): Counter()
-        for mode in ("sequential", MULTI_MODE, "interleaved")
-        for change in ("same", "slower")
+        (mode, change): Counter() for mode in MODES for change in ("same", "slower")
     }
     without: Counter[tuple[str, str]] = Counter()  # regressions with stall detection off
     details: list[dict[str, object]] = []
@@ -276,12 +297,14 @@ def main() -> int:
             candidate = Candidate(stack)
             kinds = [k for k in KINDS if not args.only or ",".join(k) == args.only]
             if ("sequential", "same") not in kinds:  # calibrate once from a run pair
-                _, runs = sequential(base, base, args.seconds, args.rate, root, settings)
+                _, runs = sequential(base, base, args.seconds, args.rate, root, settings, "same")
                 FIGURES.clear()
                 UNGUARDED.clear()
                 baseline_p50.append(measured_p50_ms(runs) if runs else args.latency_ms)
-            while any(m == "sequential" for m, _ in kinds) and len(A_RUNS) < BASELINE_RUNS - 1:
-                # the first pairs' 3-run baseline: earlier runs of the baseline server
+            seeding = max(k for k, _ in VARIANTS) - 1
+            while any(m == "sequential" for m, _ in kinds) and len(A_RUNS) < seeding:
+                # the first pairs' baselines of several runs: earlier runs of the baseline
+                # server (the candidate sides of several runs start with the third pair)
                 result = runner.run_load(
                     base, scenario="steady", rate=args.rate, duration=args.seconds,
                     echo=False, output_root=root,
@@ -297,7 +320,7 @@ def main() -> int:
                         if mode == "sequential":
                             b = base if change == "same" else candidate.profile
                             verdict, runs = sequential(
-                                base, b, args.seconds, args.rate, root, settings
+                                base, b, args.seconds, args.rate, root, settings, change
                             )
                             if change == "same" and runs:
                                 baseline_p50.append(measured_p50_ms(runs))
@@ -312,11 +335,12 @@ def main() -> int:
                         if mode == "sequential" and change == "same" and not baseline_p50:
                             baseline_p50.append(args.latency_ms)
                     outcomes[(mode, change)][verdict.split(" (")[0]] += 1
-                    multi = MULTI.pop() if MULTI and verdict != "invalid" else None
+                    multi = dict(MULTI) if verdict != "invalid" else {}
                     MULTI.clear()
-                    if multi is not None:
-                        outcomes[(MULTI_MODE, change)]["regression" if multi[0] else "ok"] += 1
-                        without[(MULTI_MODE, change)] += int(multi[1])
+                    for variant, (flagged, flagged_off) in multi.items():
+                        cell = (multi_mode(variant), change)
+                        outcomes[cell]["regression" if flagged else "ok"] += 1
+                        without[cell] += int(flagged_off)
                     off = UNGUARDED.pop() if UNGUARDED and verdict != "invalid" else None
                     UNGUARDED.clear()
                     if off is not None:
@@ -331,7 +355,7 @@ def main() -> int:
                             "baseline_p50_ms": round(baseline_p50[-1], 3),
                             "candidate_delay_ms": candidate.delay_ms if slower else None,
                             "regression_without_stall_detection": off,
-                            "regression_3_run_baseline": None if multi is None else multi[0],
+                            **{f"regression_{k}_run_baseline": v[0] for k, v in multi.items()},
                             **(FIGURES.pop() if FIGURES else {}),
                         }
                     )
@@ -346,6 +370,8 @@ def main() -> int:
                         ),
                         flush=True,
                     )
+                if args.keep_runs:  # every run directory, to judge again with other rules
+                    shutil.copytree(root, args.keep_runs / f"round-{pair:02d}", dirs_exist_ok=True)
                 shutil.rmtree(root, ignore_errors=True)
                 root.mkdir(parents=True, exist_ok=True)
     finally:

@@ -123,6 +123,49 @@ def test_baseline_saved_then_compared_catches_a_slower_candidate(tmp_path: Path)
     assert not (tmp_path / "c").exists() or not any((tmp_path / "c").iterdir())
 
 
+def test_a_baseline_of_three_runs_is_kept_pooled_and_refuses_a_stranger(tmp_path: Path) -> None:
+    """Three saves keep three runs (flag, then the profile key); the comparison pools them
+    and widens to their spread; a run of another rate may not join (exit 2, no load)."""
+    baselines = tmp_path / "baselines"
+    common = ["--rate", "50", "--duration", "6s", "--baseline-dir", str(baselines)]
+    with local_reference(workdir=tmp_path / "ref-a", serve_args=["--latency", "5ms"]) as a:
+        keeping = a.profile_path.with_name("keeping.toml")
+        keeping.write_text(a.profile_path.read_text() + "\n[regression]\nbaseline_runs = 3\n")
+        for k, extra in enumerate((["--baseline-runs", "3"], [], [])):
+            saved = harness(
+                "load", "--profile", str(keeping if not extra else a.profile_path), *common,
+                *extra, "--save-baseline", "rel", "--report-dir", str(tmp_path / f"a{k}"),
+                cwd=tmp_path,
+            )  # fmt: skip
+            assert saved.returncode == 0, saved.stdout + saved.stderr[-3000:]
+            assert f"({k + 1} of up to 3 runs)" in saved.stdout
+        stranger = harness(
+            "load", "--profile", str(keeping), "--rate", "25", "--duration", "6s",
+            "--baseline-dir", str(baselines), "--save-baseline", "rel",
+            "--report-dir", str(tmp_path / "stranger"), cwd=tmp_path,
+        )  # fmt: skip
+    assert len(list((baselines / "rel" / "earlier").iterdir())) == 2
+    assert stranger.returncode == 2, stranger.stdout + stranger.stderr[-3000:]
+    assert "cannot join" in stranger.stderr
+    assert "rate 50 vs 25 req/s" in stranger.stderr
+    assert not (tmp_path / "stranger").exists() or not any((tmp_path / "stranger").iterdir())
+
+    with local_reference(workdir=tmp_path / "ref-b", serve_args=["--latency", "60ms"]) as b:
+        compared = harness(
+            "load", "--profile", str(b.profile_path), *common, "--baseline", "rel",
+            "--report-dir", str(tmp_path / "b"), cwd=tmp_path,
+        )  # fmt: skip
+    assert compared.returncode == 1, compared.stdout + compared.stderr[-3000:]
+    assert "A holds 3 runs and B 1 run" in compared.stdout
+    regression = summary_in(tmp_path / "b")["regression"]
+    assert regression["runs"] == [3, 1]
+    p50 = next(f for f in regression["figures"] if f["figure"] == "p50")
+    assert p50["verdict"] == "regression"
+    assert len(p50["run_to_run"]["values"]) == 3
+    run_dir = next((tmp_path / "b").iterdir())
+    assert (run_dir / "regression" / "regression.png").stat().st_size > 0  # all runs drawn
+
+
 def test_interleaved_ab_catches_the_slower_target(tmp_path: Path) -> None:
     with (
         local_reference(workdir=tmp_path / "ref-a", serve_args=["--latency", "5ms"]) as a,

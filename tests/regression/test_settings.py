@@ -16,6 +16,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert (settings.min_effect_pct, settings.min_effect_ms, settings.confidence) == (10, 1, 0.95)
     assert settings.drift_pct_per_10min == 10
     assert not settings.drift_slo
+    assert settings.baseline_runs == 1  # a save replaces the baseline, as it always did
 
 
 def test_profile_table_then_flags() -> None:
@@ -43,6 +44,9 @@ def test_profile_table_then_flags() -> None:
         ({"resamples": 1000.5}, "whole number"),
         ({"drift_slo": 1}, "true or false"),
         ({"drift_error_rate_per_10min": 2}, "from 0 to 1"),
+        ({"baseline_runs": 0}, "baseline_runs must be from 1 to 20"),
+        ({"baseline_runs": 21}, "baseline_runs must be from 1 to 20"),
+        ({"baseline_runs": 2.5}, "whole number"),
     ],
 )
 def test_bad_tables_fail_with_one_clear_message(table: dict[str, Any], message: str) -> None:

@@ -41,7 +41,6 @@ from .stats import (
     TooLittleDataError,
     choose_block_length,
     compare_blocks,
-    make_blocks,
     make_run_blocks,
 )
 from .verdicts import IMPROVEMENT as IMPROVEMENT
@@ -76,6 +75,7 @@ class FigureVerdict:
             "confidence": c.confidence,
             "method": c.method,
             "samples": list(c.samples),
+            "run_to_run": None if c.spread is None else c.spread.to_json(),
             "verdict": self.verdict,
             "reason": self.reason,
         }
@@ -106,8 +106,8 @@ class Comparison:
     kinds: tuple[KindComparison, ...] = ()
     """Per request kind, where both runs have per-kind histograms."""
 
-    baseline_runs: int = 1
-    """How many runs the baseline (A) pooled (``--baseline-runs``)."""
+    runs: tuple[int, int] = (1, 1)
+    """How many runs each side pooled (a baseline saved with ``--baseline-runs``)."""
 
     stalls: StallVerdict | None = None
     """Stalled units: counted here, left out of ``figures`` and ``kinds``."""
@@ -150,7 +150,7 @@ class Comparison:
             "block_length": self.block_intervals,
             "block_unit": self.unit,
             "blocks": list(self.blocks),
-            "baseline_runs": self.baseline_runs,
+            "runs": list(self.runs),
             "tolerance": {
                 "min_effect_pct": self.settings.min_effect_pct,
                 "min_effect_ms": self.settings.min_effect_ms,
@@ -218,7 +218,7 @@ def kind_confidence(confidence: float, kinds: int) -> float:
 
 
 def compare_kinds(
-    series: Sequence[tuple[str, Sequence[Sequence[Interval]], Sequence[Interval]]],
+    series: Sequence[tuple[str, Sequence[Sequence[Interval]], Sequence[Sequence[Interval]]]],
     length: int,
     interval_s: float,
     settings: RegressionSettings,
@@ -226,21 +226,21 @@ def compare_kinds(
     paired: bool,
     seed: int = 0,
 ) -> tuple[KindComparison, ...]:
-    """Each kind's p50/p95/p99 over the same blocks as the overall figures (A: the kind's
-    intervals in each baseline run)."""
+    """Each kind's p50/p95/p99 over the same blocks as the overall figures (each side: the
+    kind's intervals in each of its runs)."""
     level = kind_confidence(settings.confidence, len(series))
     found = []
-    for k, (kind, a_runs, b) in enumerate(series):
+    for k, (kind, a_runs, b_runs) in enumerate(series):
         changes = compare_blocks(
             make_run_blocks(a_runs, length, interval_s),
-            make_blocks(b, length, interval_s),
+            make_run_blocks(b_runs, length, interval_s),
             paired=paired,
             confidence=level,
             resamples=settings.resamples,
             seed=seed + 100 * (k + 1),
             throughput=False,
         )
-        changes = widen_all(changes, a_runs, interval_s, level)
+        changes = widen_all(changes, a_runs, b_runs, interval_s, level)
         found.append(KindComparison(kind, tuple(judge(c, settings) for c in changes), level))
     return tuple(found)
 
@@ -290,22 +290,30 @@ def compare_runs(
 ) -> Comparison:
     """Two separate runs (a baseline and a candidate): blocks resampled independently.
 
-    A baseline saved more than once (``a.earlier``) pools its runs' blocks, and where it has
-    at least ``spread.MIN_RUNS`` runs each interval is widened to their run-to-run spread."""
-    baseline_runs = a.runs
-    for run in baseline_runs:
-        check_comparable(run, b)
+    A side saved as several runs (``run.earlier``: ``--baseline-runs``) pools its runs'
+    blocks, and with ``spread.MIN_RUNS`` runs in all each interval is widened to the
+    run-level t interval of their spread (``spread.py``)."""
+    runs_a, runs_b = a.runs, b.runs
+    for one_a in runs_a:
+        for one_b in runs_b:
+            check_comparable(one_a, one_b)
     notes = machine_notes(a, b)
-    parts = [run.intervals for run in baseline_runs]
+    parts_a = [run.intervals for run in runs_a]
+    parts_b = [run.intervals for run in runs_b]
     stalls = judge_stalls(
-        [i for part in parts for i in part], b.intervals, settings, paired=False, a_runs=parts
+        [i for part in parts_a for i in part],
+        [i for part in parts_b for i in part],
+        settings,
+        paired=False,
+        a_runs=parts_a,
+        b_runs=parts_b,
     )
-    kept_a = [kept(part, stalls, "a") for part in parts]
-    series_b = kept(b.intervals, stalls, "b")
+    kept_a = [kept(part, stalls, "a") for part in parts_a]
+    kept_b = [kept(part, stalls, "b") for part in parts_b]
     try:
-        length = choose_block_length(*kept_a, series_b, interval_s=a.interval_s)
+        length = choose_block_length(*kept_a, *kept_b, interval_s=a.interval_s)
         blocks_a = make_run_blocks(kept_a, length, a.interval_s)
-        blocks_b = make_blocks(series_b, length, b.interval_s)
+        blocks_b = make_run_blocks(kept_b, length, b.interval_s)
     except TooLittleDataError as exc:
         raise IncomparableRunsError(f"runs too short to compare: {exc}") from None
     changes = widen_all(
@@ -318,16 +326,17 @@ def compare_runs(
             seed=seed,
         ),
         kept_a,
+        kept_b,
         a.interval_s,
         settings.confidence,
     )
-    shared = sorted(set.intersection(*(set(r.measured_kinds) for r in (*baseline_runs, b))))
+    shared = sorted(set.intersection(*(set(r.measured_kinds) for r in (*runs_a, *runs_b))))
     kinds = compare_kinds(
         [
             (
                 kind,
-                [kept(run.kind_intervals(kind), stalls, "a") for run in baseline_runs],
-                kept(b.kind_intervals(kind), stalls, "b"),
+                [kept(run.kind_intervals(kind), stalls, "a") for run in runs_a],
+                [kept(run.kind_intervals(kind), stalls, "b") for run in runs_b],
             )
             for kind in shared
         ],
@@ -339,7 +348,7 @@ def compare_runs(
     )
     if not shared:
         notes.append("no per-request-kind histograms in both runs: overall figures only")
-    notes += baseline_notes(a, changes)
+    notes += runs_notes(len(runs_a), len(runs_b), changes)
     return Comparison(
         a=a.label,
         b=b.label,
@@ -351,22 +360,26 @@ def compare_runs(
         notes=tuple(notes),
         kinds=kinds,
         stalls=stalls,
-        baseline_runs=len(baseline_runs),
+        runs=(len(runs_a), len(runs_b)),
     )
 
 
-def baseline_notes(a: StoredRun, changes: Sequence[Change]) -> list[str]:
-    """What a baseline of several runs added to the comparison, in words."""
-    runs = len(a.runs)
-    if runs == 1:
+def runs_notes(runs_a: int, runs_b: int, changes: Sequence[Change]) -> list[str]:
+    """What sides of several runs added to the comparison, in words."""
+    if runs_a == runs_b == 1:
         return []
-    if runs < MIN_RUNS:
+    held = f"A holds {_runs(runs_a)} and B {_runs(runs_b)}, each side pooled"
+    if runs_a + runs_b < MIN_RUNS:
         return [
-            f"the baseline holds {runs} runs, pooled; {MIN_RUNS} or more also measure the "
-            "spread between runs (--baseline-runs)"
+            f"{held}; {MIN_RUNS} runs in all (--baseline-runs) would also measure the spread "
+            "between runs"
         ]
     spreads = [f"{c.figure} {c.spread.spread * 100:.1f}%" for c in changes if c.spread]
     return [
-        f"the baseline holds {runs} runs, pooled; each interval is at least as wide as their "
-        f"run-to-run spread ({', '.join(spreads)})"
+        f"{held}; each interval is at least as wide as their run-to-run spread "
+        f"({', '.join(spreads)}; t with {runs_a + runs_b - 2} degrees of freedom)"
     ]
+
+
+def _runs(n: int) -> str:
+    return f"{n} run" + ("" if n == 1 else "s")

@@ -156,7 +156,7 @@ def compare_interleaved(
     for kind in shared:
         kind_a = slice_units(a, slice_s, a.kind_intervals(kind))
         kind_b = slice_units(b, slice_s, b.kind_intervals(kind))
-        series.append((kind, [[kind_a[k] for k in keys]], [kind_b[k + 1] for k in keys]))
+        series.append((kind, [[kind_a[k] for k in keys]], [[kind_b[k + 1] for k in keys]]))
     kinds = compare_kinds(series, length, slice_s, settings, paired=True, seed=seed)
     notes = machine_notes(a, b)
     left_out = (

@@ -24,12 +24,14 @@ _TICKS = ((0.5, "50%"), (0.9, "90%"), (0.99, "99%"), (0.999, "99.9%"), (0.9999, 
 
 
 def curve(run: StoredRun) -> list[tuple[float, float]]:
-    """(percentile, ms) of the run's measured intervals pooled into one histogram."""
+    """(percentile, ms) of the run's measured intervals pooled into one histogram (every
+    run of a baseline saved more than once, as the comparison pools them)."""
     pooled = histograms.new_histogram(histograms.INTERVAL_FIGURES)
-    measured = {i.number for i in run.intervals}
-    for row in run.results.get("intervals", []):
-        if int(row["interval"]) in measured:
-            pooled.add(histograms.decode(row["corrected_hdr"]))
+    for one in run.runs:
+        measured = {i.number for i in one.intervals}
+        for row in one.results.get("intervals", []):
+            if int(row["interval"]) in measured:
+                pooled.add(histograms.decode(row["corrected_hdr"]))
     return histograms.percentile_curve(pooled)
 
 
@@ -48,6 +50,7 @@ def render(path: Path, comparison: Comparison, a: StoredRun, b: StoredRun) -> Pa
             if points:
                 xs = [1 / (1 - p / 100) for p, _ in points]
                 name = run.label if run.label.startswith(f"{label} ") else f"{label}: {run.label}"
+                name += f" ({len(run.runs)} runs)" if len(run.runs) > 1 else ""
                 top.plot(xs, [ms for _, ms in points], color=colour, label=name)
         for figure in comparison.figures:
             level = _LEVELS.get(figure.change.figure)

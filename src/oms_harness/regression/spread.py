@@ -8,18 +8,19 @@ their intervals say, and a sequential comparison calls the difference a regressi
 (bench/README.md: 2 false alarms in 20 pairs, both of this kind).
 
 A baseline saved several times (``--baseline-runs K``, ``[regression] baseline_runs``)
-measures it. For each figure, with ``v_1..v_k`` its value in each baseline run and ``b`` in
-the candidate, on the log scale (a change is a ratio):
+measures it, and so does a candidate saved several times (``compare BASELINE CANDIDATE``
+with two such baselines). For each figure, with ``a_1..a_k`` its value in each baseline run
+and ``b_1..b_m`` in each candidate run, on the log scale (a change is a ratio):
 
-    d = ln b - mean(ln v_i),   h = t(k - 1, (1 + confidence) / 2) * s * sqrt(1 + 1/k)
+    d = mean(ln b_j) - mean(ln a_i),   h = t(k + m - 2, (1 + confidence) / 2) * s * sqrt(1/k + 1/m)
 
-where ``s`` is the sample standard deviation of ``ln v_i``: the prediction interval of one
-new run's figure, if nothing changed (``s`` holds the within-run noise as well as the
-between-run part, which is what a single new run carries). The figure's interval is the
-bootstrap interval widened on each side to ``exp(d +- h) - 1`` where that is wider, so a
-change must stand out of both the run's own noise and the baseline runs' spread. With fewer
-than ``MIN_RUNS`` runs ``t(1)`` is 12.7 and the interval says nothing: two runs are pooled,
-and a note asks for a third.
+where ``s`` is the pooled sample standard deviation of the log values: the two-sample t
+interval of the run-level change (one candidate run, ``m = 1``: the prediction interval of
+one new run). ``s`` holds each run's own noise as well as the between-run part, which is what
+a run carries. The figure's interval is the bootstrap interval widened on each side to
+``exp(d +- h) - 1`` where that is wider, so a change must stand out of both the runs' own
+noise and their spread. With fewer than ``MIN_RUNS`` runs in all ``t(1)`` is 12.7 and the
+interval says nothing: the runs are pooled, and a note asks for more.
 """
 
 from __future__ import annotations
@@ -36,29 +37,38 @@ from scipy import stats
 from .runs import Interval, counts_percentile
 from .stats import PERCENTILE_FIGURES, THROUGHPUT, Change
 
-MIN_RUNS = 3
-"""Baseline runs needed before their spread widens an interval."""
+MIN_RUNS = 4
+"""Runs in all (baseline and candidate) before their spread widens an interval: two degrees
+of freedom, ``t(2) = 4.3``; with fewer, ``t(1) = 12.7`` and the interval says nothing."""
 LEVELS = dict(PERCENTILE_FIGURES)
 
 
 @dataclass(frozen=True)
 class Spread:
-    """One figure across the baseline's runs, and the interval it implies for B."""
+    """One figure across the runs of both sides, and the interval it implies for B."""
 
     figure: str
     values: tuple[float, ...]
     """The figure in each baseline run (newest first)."""
+    values_b: tuple[float, ...]
+    """... and in each candidate run."""
     spread: float
-    """Sample standard deviation of the log values (0.05: runs differ by about 5%)."""
+    """Pooled sample standard deviation of the log values (0.05: runs differ by about 5%)."""
     low: float
     high: float
-    """Prediction interval of B's relative change, if nothing changed."""
+    """The t interval of B's relative change from the run-level figures."""
+
+    @property
+    def freedom(self) -> int:
+        return len(self.values) + len(self.values_b) - 2
 
     def to_json(self) -> dict[str, Any]:
         return {
             "values": [round(v, 4) for v in self.values],
+            "values_b": [round(v, 4) for v in self.values_b],
             "run_to_run_pct": round(self.spread * 100, 3),
-            "prediction_pct": [round(self.low * 100, 4), round(self.high * 100, 4)],
+            "degrees_of_freedom": self.freedom,
+            "interval_pct": [round(self.low * 100, 4), round(self.high * 100, 4)],
         }
 
 
@@ -74,40 +84,44 @@ def figure_value(intervals: Sequence[Interval], figure: str, interval_s: float) 
 
 
 def spread_of(
-    figure: str, values: Sequence[float], candidate: float, confidence: float
+    figure: str, values: Sequence[float], values_b: Sequence[float], confidence: float
 ) -> Spread | None:
-    """The prediction interval for ``candidate`` (None: too few runs, or a run without the
-    figure)."""
-    k = len(values)
-    if k < MIN_RUNS or not all(v > 0 and math.isfinite(v) for v in (*values, candidate)):
+    """The two-sample t interval of the run-level change (None: too few runs, or a run
+    without the figure)."""
+    k, m = len(values), len(values_b)
+    if k + m < MIN_RUNS or not all(v > 0 and math.isfinite(v) for v in (*values, *values_b)):
         return None
-    logs = np.log(np.asarray(values, dtype=float))
-    s = float(np.std(logs, ddof=1))
-    d = math.log(candidate) - float(np.mean(logs))
-    h = float(stats.t.ppf((1 + confidence) / 2, k - 1)) * s * math.sqrt(1 + 1 / k)
-    return Spread(figure, tuple(values), s, math.expm1(d - h), math.expm1(d + h))
+    logs_a = np.log(np.asarray(values, dtype=float))
+    logs_b = np.log(np.asarray(values_b, dtype=float))
+    squares = float(np.sum((logs_a - logs_a.mean()) ** 2) + np.sum((logs_b - logs_b.mean()) ** 2))
+    s = math.sqrt(squares / (k + m - 2))
+    d = float(logs_b.mean() - logs_a.mean())
+    h = float(stats.t.ppf((1 + confidence) / 2, k + m - 2)) * s * math.sqrt(1 / k + 1 / m)
+    return Spread(figure, tuple(values), tuple(values_b), s, math.expm1(d - h), math.expm1(d + h))
 
 
 def widen(change: Change, spread: Spread | None) -> Change:
-    """The change's interval, widened to the run-to-run prediction interval where wider."""
+    """The change's interval, widened to the run-level interval where that is wider."""
     if spread is None:
         return change
     low, high = min(change.low, spread.low), max(change.high, spread.high)
+    runs = f"{len(spread.values)} + {len(spread.values_b)} runs"
     if (low, high) == (change.low, change.high):
-        method = f"{change.method}; wider than the run-to-run spread of {len(spread.values)} runs"
+        method = f"{change.method}; wider than the run-to-run spread of {runs}"
     else:
-        method = f"{change.method}, widened by the run-to-run spread of {len(spread.values)} runs"
+        method = f"{change.method}, widened by the run-to-run spread of {runs}"
     return dataclasses.replace(change, low=low, high=high, method=method, spread=spread)
 
 
 def widen_all(
     changes: Sequence[Change],
     runs: Sequence[Sequence[Interval]],
+    runs_b: Sequence[Sequence[Interval]],
     interval_s: float,
     confidence: float,
 ) -> list[Change]:
-    """Each change widened by the spread of its figure over the baseline ``runs``."""
-    if len(runs) < MIN_RUNS:
+    """Each change widened by the spread of its figure over the runs of both sides."""
+    if len(runs) + len(runs_b) < MIN_RUNS:
         return list(changes)
     return [
         widen(
@@ -115,7 +129,7 @@ def widen_all(
             spread_of(
                 c.figure,
                 [figure_value(run, c.figure, interval_s) for run in runs],
-                c.b,
+                [figure_value(run, c.figure, interval_s) for run in runs_b],
                 confidence,
             ),
         )

@@ -142,14 +142,15 @@ def judge_stalls(
     *,
     paired: bool,
     a_runs: Sequence[Sequence[Interval]] = (),
+    b_runs: Sequence[Sequence[Interval]] = (),
 ) -> StallVerdict:
     """Find each run's stalls and test B's count against A's (see the module docstring).
 
-    ``paired``: ``a[k]`` and ``b[k]`` are the two slices of one pair. ``a_runs``: the runs
-    of a baseline saved more than once, whose intervals ``a`` pools."""
+    ``paired``: ``a[k]`` and ``b[k]`` are the two slices of one pair. ``a_runs``/``b_runs``:
+    the runs of a baseline saved more than once, whose intervals ``a``/``b`` pool."""
     factor = settings.stall_factor
     stalls_a = find_stalls_of_runs(a_runs, factor) if a_runs else find_stalls(a, factor)
-    stalls_b = find_stalls(b, factor)
+    stalls_b = find_stalls_of_runs(b_runs, factor) if b_runs else find_stalls(b, factor)
     alpha = 1 - settings.confidence
     if factor <= 0:
         return StallVerdict(

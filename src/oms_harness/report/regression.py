@@ -26,6 +26,7 @@ from ..regression.compare import (
 from ..regression.drift import DriftVerdict
 from ..regression.runs import StoredRun
 from ..regression.stalls import StallVerdict
+from ..regression.stats import Change
 from .allure import attach_copy, write_result
 
 COMPARISON_FILE = "comparison.json"
@@ -97,6 +98,7 @@ def write_allure(
                     ("method", c.method),
                     ("A run", comparison.a),
                     ("B run", comparison.b),
+                    *_spread_parameters(c),
                     (
                         "minimum effect",
                         f"{comparison.settings.min_effect_pct:g}% and "
@@ -222,6 +224,21 @@ def markdown(comparison: Comparison | None, drift: DriftVerdict | None = None) -
         for t in drift.trends:
             lines.append(f"* {t.series}: {t.reason}")
     return "\n".join(lines) + "\n"
+
+
+def _spread_parameters(change: Change) -> list[tuple[str, str]]:
+    """A baseline of several runs: the figure in each, and the interval their spread gives."""
+    if change.spread is None:
+        return []
+    sp = change.spread
+    values = ", ".join(f"{v:.3f}" for v in sp.values)
+    return [
+        (f"A in each of its {len(sp.values)} runs", f"{values} {change.unit}"),
+        (
+            "run-to-run prediction interval",
+            f"[{sp.low * 100:+.1f}%, {sp.high * 100:+.1f}%] (spread {sp.spread * 100:.1f}%)",
+        ),
+    ]
 
 
 def _kind_lines(comparison: Comparison) -> list[str]:
