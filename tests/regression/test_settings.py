@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
 
-from oms_harness.errors import ProfileError
+from oms_harness.errors import ProfileError, UsageError
 from oms_harness.profile import parse_profile
 from oms_harness.regression.settings import RegressionSettings
 
@@ -52,3 +53,16 @@ def test_profile_table_then_flags() -> None:
 def test_bad_tables_fail_with_one_clear_message(table: dict[str, Any], message: str) -> None:
     with pytest.raises(ProfileError, match=message):
         RegressionSettings.from_table(table)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"stall_factor": 1.0}, "--stall-factor must be 0"),
+        ({"baseline_runs": 25}, "--baseline-runs must be from 1 to 20"),
+        ({"drift_min_duration_s": math.inf}, "--drift-min-duration must be"),
+    ],
+)
+def test_a_bad_flag_value_names_the_flag(overrides: dict[str, Any], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        RegressionSettings().with_overrides(**overrides)

@@ -145,7 +145,7 @@ def _copy_earlier(runs: list[StoredRun], into: Path) -> None:
         n = 1
         while folder.exists():
             n += 1
-            folder = into / f"{stamp}-{n}"
+            folder = into / f"{stamp}-{n:02d}"
         folder.mkdir()
         for file in (*COPIED, META_FILE):
             if (run.path / file).exists():

@@ -11,9 +11,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ..errors import ProfileError
+from ..errors import ProfileError, UsageError
 
 MAX_BASELINE_RUNS = 20
+_FLAGS = {"drift_min_duration_s": "--drift-min-duration"}
+"""Settings whose flag is not ``--`` and the key with dashes."""
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -85,9 +91,18 @@ class RegressionSettings:
         return cls(**values)
 
     def with_overrides(self, **overrides: Any) -> RegressionSettings:
-        """Flags win over the profile (``None`` = not given)."""
+        """Flags win over the profile (``None`` = not given); a bad flag value is a usage
+        error naming the flag, not the profile key."""
         given = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **given) if given else self
+        if not given:
+            return self
+        try:
+            return replace(self, **given)
+        except ProfileError as exc:
+            text = str(exc)
+            for key in given:
+                text = text.replace(f"regression.{key}", _FLAGS.get(key, _flag(key)))
+            raise UsageError(text) from None
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
