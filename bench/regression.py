@@ -196,7 +196,7 @@ def print_table(
             judged = sum(v for k, v in counts.items() if k != "invalid")
             cells.append(f"{rate_line(hits(mode, change, counts), judged):<32}")
         spoilt = outcomes[(mode, "same")]["invalid"] + outcomes[(mode, "slower")]["invalid"]
-        print(f"{mode:<12} {' '.join(cells)}" + (f" {spoilt}" if invalid else ""))
+        print(f"{mode:<14} {' '.join(cells)}" + (f" {spoilt}" if invalid else ""))
 
 
 class LoadSampler:
@@ -394,7 +394,7 @@ def main() -> int:
         "stalled units left out: "
         f"sequential {stalled['sequential']}, interleaved {stalled['interleaved']}"
     )
-    print(f"{'mode':<12} {'false alarms (no change)':<32} {'detections (+effect)':<32} invalid")
+    print(f"{'mode':<14} {'false alarms (no change)':<32} {'detections (+effect)':<32} invalid")
     print_table(outcomes, lambda mode, change, counts: counts["regression"], invalid=True)
     print("the same runs judged with stall detection off (--stall-factor 0):")
     print_table(outcomes, lambda mode, change, counts: without[(mode, change)])
