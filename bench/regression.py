@@ -355,7 +355,7 @@ def main() -> int:
                             "baseline_p50_ms": round(baseline_p50[-1], 3),
                             "candidate_delay_ms": candidate.delay_ms if slower else None,
                             "regression_without_stall_detection": off,
-                            **{f"regression_{k}_run_baseline": v[0] for k, v in multi.items()},
+                            **{f"regression_{k}+{m}_runs": v[0] for (k, m), v in multi.items()},
                             **(FIGURES.pop() if FIGURES else {}),
                         }
                     )

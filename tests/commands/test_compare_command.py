@@ -117,5 +117,5 @@ def test_tolerance_variables_apply_to_compare(
     monkeypatch.setenv("OMS_HARNESS_STALL_FACTOR", "1")
     refused = compare(str(runs["a"]), str(runs["slow"]), cwd=tmp_path)
     assert refused.returncode == 2
-    assert "stall_factor" in refused.stderr
+    assert "--stall-factor must be 0 (off) or above 1" in refused.stderr
     assert "Traceback" not in refused.stderr
