@@ -192,8 +192,7 @@ class RegressionHook:
         if self.save_as:
             keep = self.settings.baseline_runs
             where = baseline.save(report_dir, self.save_as, self.root, keep=keep)
-            runs = len(read_run(where).runs)
-            held = f" ({runs} of up to {keep} runs)" if keep > 1 else ""
+            held = f" ({baseline.held_runs(where)} of up to {keep} runs)" if keep > 1 else ""
             print(f"  baseline saved: {self.save_as} -> {where}{held}", flush=True)
         return code
 

@@ -152,6 +152,13 @@ def _copy_earlier(runs: list[StoredRun], into: Path) -> None:
                 shutil.copy2(run.path / file, folder / file)
 
 
+def held_runs(saved: Path) -> int:
+    """How many runs the baseline directory ``saved`` holds (counted, not read)."""
+    earlier = saved / EARLIER_DIR
+    extra = [p for p in earlier.iterdir() if p.is_dir()] if earlier.is_dir() else []
+    return 1 + len(extra)
+
+
 def available(root: Path) -> list[str]:
     if not root.is_dir():
         return []

@@ -82,7 +82,8 @@ class Change:
     samples: tuple[int, int] = (0, 0)
     """Answers behind the figure in A and in B."""
     spread: Spread | None = None
-    """The figure across a baseline of several runs, where it widened the interval."""
+    """The figure in each run of sides saved as several runs (``spread.py``), when there
+    were enough runs to judge their spread."""
 
     @property
     def difference(self) -> float:
