@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -59,3 +60,37 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+
+
+class Spawn(NamedTuple):
+    """One ``subprocess.Popen`` seen by the audit hook: ``env`` None means it inherited ours."""
+
+    executable: str
+    args: tuple[str, ...]
+    env: dict[str, str] | None
+
+
+_SPAWNS: list[list[Spawn]] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "subprocess.Popen" and _SPAWNS:
+        executable, argv, _cwd, env = args
+        argv = (argv,) if isinstance(argv, str | bytes) else tuple(argv)
+        spawn = Spawn(str(executable), tuple(map(str, argv)), None if env is None else dict(env))
+        _SPAWNS[-1].append(spawn)
+
+
+@pytest.fixture
+def spawns() -> Any:
+    """Every process this test process starts while the test runs (an audit hook: exact,
+    where sampling ``/proc`` can miss a child that lives a millisecond)."""
+    if not getattr(sys, "_oms_spawn_audit", False):
+        sys.addaudithook(_audit)  # hooks cannot be removed: one per process, idle between tests
+        sys._oms_spawn_audit = True  # type: ignore[attr-defined]
+    seen: list[Spawn] = []
+    _SPAWNS.append(seen)
+    try:
+        yield seen
+    finally:
+        _SPAWNS.remove(seen)

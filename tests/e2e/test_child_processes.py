@@ -15,6 +15,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -167,3 +168,31 @@ def test_load_children_with_a_static_token(tmp_path: Path) -> None:
         assert "OMS_HARNESS_LOAD_API_KEY" not in entry.environ
     for entry in kinds["locust"]:
         assert entry.environ.get("OMS_HARNESS_LOAD_TOKEN") == token
+
+
+def test_every_child_of_a_load_run_gets_an_environment_made_for_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spawns: list[Any]
+) -> None:
+    """Exact where the sampling above is not: a child that lives a millisecond (``uname -p``
+    behind ``platform.platform()`` did) is seen by the audit hook all the same."""
+    from oms_harness import cli
+
+    with local_reference(workdir=tmp_path / "ref") as reference:
+        token = reference.profile.credentials.token
+        assert token
+        lines = reference.profile_path.read_text(encoding="utf-8").splitlines()
+        profile = tmp_path / "env-token.toml"
+        kept = [line for line in lines if not line.startswith("token")]
+        profile.write_text("\n".join(['token_env = "OMS_TEST_TOKEN"', *kept]) + "\n", "utf-8")
+        monkeypatch.setenv("OMS_TEST_TOKEN", token)
+        argv = ["load", "--profile", str(profile), "--report-dir", str(tmp_path / "load")]
+        baseline = ["--save-baseline", "b", "--baseline-dir", str(tmp_path / "baselines")]
+        code = cli.main([*argv, "--duration", "3s", *baseline])
+    assert code in (0, 1)
+    assert any("locust" in " ".join(spawn.args) for spawn in spawns), spawns
+    for spawn in spawns:
+        assert spawn.env is not None, spawn.args  # nothing inherits the harness's environment
+        assert "OMS_TEST_TOKEN" not in spawn.env, spawn.args
+        assert token not in " ".join(spawn.args)
+        holders = {name for name, value in spawn.env.items() if token in value}
+        assert holders <= {"OMS_HARNESS_LOAD_TOKEN"}, (spawn.args, holders)

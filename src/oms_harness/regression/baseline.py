@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import re
 import shutil
 import sys
@@ -24,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .. import host
 from .._version import __version__
 from ..contract.spec import spec_version
 from ..errors import UsageError
@@ -53,9 +53,9 @@ def machine_facts() -> dict[str, Any]:
     except OSError:  # pragma: no cover - not on Linux/macOS
         load = []
     return {
-        "hostname": platform.node(),
+        "hostname": host.node_name(),
         "cpus": os.cpu_count(),
-        "platform": platform.platform(terse=True),
+        "platform": host.platform_name(),
         "python": sys.version.split()[0],
         "load_average_at_save": load,
     }

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
-import platform
 import shutil
 import time
 import uuid
@@ -24,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from .. import host
 from .._version import __version__
 from ..contract.spec import load_spec, spec_version
 from .secrets import Secrets
@@ -126,8 +126,8 @@ def environment_values(target: str, spec_version: str, seed: int | None) -> dict
         "spec.version": spec_version,
         "harness.version": __version__,
         "seed": "random" if seed is None else str(seed),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "platform": platform.platform(terse=True),
+        "python": host.python_name(),
+        "platform": host.platform_name(),
     }
 
 
