@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import pytest
 
-from oms_harness.load import runner
 from oms_harness.load.names import AgentOptions
 from oms_harness.load.plan import build_plan
 from oms_harness.load.schedule import ArrivalSchedule
@@ -50,14 +48,6 @@ def test_a_given_schedule_replaces_the_scenarios_shape() -> None:
     schedule = ArrivalSchedule.constant(5, 4)
     plan = build_plan(BASE, scenario="steady", schedule=schedule)
     assert plan.schedule == schedule
-
-
-def test_no_harness_variable_reaches_locust(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("OMS_HARNESS_LOAD_START_AT", "1700000000")
-    env = runner.locust_env(tmp_path / "plan.json", "tok", shaped=False)
-    assert "OMS_HARNESS_LOAD_START_AT" not in env
 
 
 def test_interval_length_grows_with_long_runs() -> None:

@@ -5,7 +5,7 @@ the harness and its tests). The harness decides the run once (:class:`.plan.Load
 Locust command line, container settings and Kubernetes manifest all derive from it), writes
 the agent's plan, passes the token by environment only, follows the progress records while
 the run ends by itself (bounded by a backstop timeout), then judges ``results.json``
-(:mod:`.judge`). Children die with the harness, however it dies (:mod:`..lifeline`).
+(:mod:`.judge`). The process itself (environment, session, bound, stop) is :mod:`.process`.
 
 Exit codes: 0 SLOs met; 1 an SLO breached; 2 usage/profile (raised); 3 target unavailable
 (raised by the preflight, or returned when the target stopped answering during the run and
@@ -15,32 +15,21 @@ never reported).
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import lifeline
 from .._resources import load_dir
-from ..child_env import child_env
-from ..errors import HarnessError, UsageError
+from ..errors import UsageError
 from ..exit_codes import ExitCode
 from ..profile import TargetProfile
 from ..redaction import Redactor
-from ..run_secrets import RunSecrets
 from ..target import Target, as_target
 from . import auth, safety, slo
 from .judge import LoadResult, judge
 from .names import (
     PLAN_ENV,
     PLAN_JSON_ENV,
-    PROGRESS_PREFIX,
     SHAPE_ENV,
     TOKEN_ENV,
     AgentPlan,
@@ -56,7 +45,8 @@ from .plan import (
     default_users,
     worker_argv,
 )
-from .progress import LogFollower, ProgressPrinter
+from .process import GeneratorFailedError, free_port, locust_env, log_tail, run_locust
+from .progress import ProgressPrinter
 from .results import RESULTS_FILE, extract_results, read_results, write_results
 from .schedule import ArrivalSchedule
 from .traffic import build_mix
@@ -78,19 +68,6 @@ __all__ = [
 ]
 
 STARTUP_ALLOWANCE_S = 60.0
-TRANSPORT_WARNING = "load transport:"
-
-
-class GeneratorFailedError(HarnessError):
-    """Locust ended without results: the run measured nothing trustworthy."""
-
-    exit_code = ExitCode.RESULT_INVALID
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _report_dir(root: Path, scenario: str) -> Path:
@@ -103,111 +80,6 @@ def _report_dir(root: Path, scenario: str) -> Path:
             continue
         return candidate
     raise UsageError(f"cannot create a report directory under {root}")  # pragma: no cover
-
-
-def locust_env(
-    plan_path: Path,
-    token: str,
-    *,
-    shaped: bool,
-    secrets: Mapping[str, str] | None = None,
-    run_secrets: RunSecrets | None = None,
-    credential_env: tuple[str, ...] = (),
-) -> dict[str, str]:
-    """Locust's environment: the user's without any credential or ``LOCUST_*`` setting, plus
-    the plan's path, the token and (client credentials only) the key and secret."""
-    env = child_env(run_secrets, credential_env=credential_env)
-    env = {k: v for k, v in env.items() if not k.startswith("LOCUST_")}
-    env.update({PLAN_ENV: str(plan_path), TOKEN_ENV: token, "PYTHONUNBUFFERED": "1"})
-    env.update(secrets or {})
-    env.update(lifeline.child_environment())
-    env.pop(SHAPE_ENV, None)
-    if shaped:
-        env[SHAPE_ENV] = "1"
-    return env
-
-
-def _run_subprocess(
-    command: list[str],
-    env: Mapping[str, str],
-    cwd: Path,
-    log_path: Path,
-    timeout: float,
-    *,
-    progress: ProgressPrinter | None,
-) -> int:
-    """Run Locust in its own session (so its forked workers die with it), bounded by ``timeout``.
-
-    The child gets the parent-death signal (and watches our pid): if the harness dies, even
-    by SIGKILL, Locust and its workers stop at once instead of loading the target until
-    their backstop. With ``progress``, each progress record in the log becomes one line.
-    """
-    started = time.monotonic()
-    follower, warned = LogFollower(log_path), set[str]()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            env=dict(env),
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=lifeline.preexec_for(os.getpid()),
-        )
-        try:
-            while True:
-                try:
-                    code = process.wait(timeout=0.25)
-                except subprocess.TimeoutExpired:
-                    code = None
-                if progress is not None:
-                    _echo_progress(follower, progress, warned)
-                if code is not None:
-                    return code
-                if time.monotonic() - started > timeout:
-                    _stop_group(process)
-                    raise GeneratorFailedError(
-                        f"Locust did not end within {timeout:.0f} s; stopped it"
-                    )
-        except BaseException:
-            _stop_group(process)
-            raise
-
-
-def _echo_progress(follower: LogFollower, progress: ProgressPrinter, seen: set[str]) -> None:
-    for line in follower.lines():
-        text = progress.feed(line)
-        if text is not None:
-            print(text, flush=True)
-        elif TRANSPORT_WARNING in line:
-            warning = line[line.index(TRANSPORT_WARNING) :]
-            if warning not in seen:  # once, however many processes say it
-                seen.add(warning)
-                print(f"  WARNING {warning}", file=sys.stderr, flush=True)
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGINT, 5.0), (signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def _log_tail(path: Path, secrets: list[str], lines: int = 5) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-    tail = [line for line in text.splitlines() if line.strip()]
-    tail = [line for line in tail if PROGRESS_PREFIX not in line][-lines:]
-    return Redactor(secrets)(" | ".join(tail))[-400:]
 
 
 def run_load(
@@ -277,7 +149,7 @@ def run_load(
     command = plan.locust_argv(
         load_dir() / "locustfile.py",
         report_dir,
-        local_port=_free_port() if dist.mode == "local" and plan.workers > 1 else 0,
+        local_port=free_port() if dist.mode == "local" and plan.workers > 1 else 0,
     )
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     if echo:
@@ -293,7 +165,7 @@ def run_load(
         )
     log_path = report_dir / "locust.log"
     allowance = STARTUP_ALLOWANCE_S + (3600.0 if dist.mode == "master" else 0.0)
-    _run_subprocess(
+    run_locust(
         command,
         locust_env(
             plan_path,
@@ -313,7 +185,7 @@ def run_load(
     if not results_path.exists():
         Redactor(hidden).tree(report_dir)
         raise GeneratorFailedError(
-            f"Locust wrote no results (see {log_path}): {_log_tail(log_path, hidden)}"
+            f"Locust wrote no results (see {log_path}): {log_tail(log_path, hidden)}"
         )
     outage = outage_reason(target, read_results(results_path))
     result = judge(
@@ -369,7 +241,7 @@ def run_worker(
             flush=True,
         )
     log_path = report_dir / "locust.log"
-    code = _run_subprocess(
+    code = run_locust(
         command,
         locust_env(
             plan_path,
