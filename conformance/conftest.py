@@ -22,7 +22,7 @@ from oms_harness.conformance.allure_io import (
 from oms_harness.conformance.corpus import invalid_ids, real_near_misses
 from oms_harness.conformance.exchange import BalanceClient, new_http_client
 from oms_harness.conformance.plugin import record_spec_gap
-from oms_harness.conformance.target import Target, session_target
+from oms_harness.conformance.target import SuiteTarget, session_target
 from oms_harness.contract.registry import area_of as area_of_rule
 from oms_harness.contract.registry import area_title, rule_ids_in
 from oms_harness.contract.roles import EXISTING_ROLES
@@ -30,13 +30,13 @@ from oms_harness.redaction import Redactor
 
 
 @pytest.fixture(scope="session")
-def target() -> Target:
+def target() -> SuiteTarget:
     """The target under test, from ``OMS_HARNESS_PROFILE`` / ``OMS_HARNESS_TOKEN``."""
     return session_target()
 
 
 @pytest.fixture(scope="session")
-def redactor(target: Target) -> Redactor:
+def redactor(target: SuiteTarget) -> Redactor:
     return Redactor([target.token, target.profile.credentials.expired_token])
 
 
@@ -48,7 +48,7 @@ def http() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture
-def api(target: Target, redactor: Redactor, http: httpx.Client) -> Iterator[BalanceClient]:
+def api(target: SuiteTarget, redactor: Redactor, http: httpx.Client) -> Iterator[BalanceClient]:
     """A client whose every exchange becomes an Allure step with request, response, curl."""
     with BalanceClient(target, redactor=redactor, on_exchange=attach_exchange, http=http) as client:
         yield client

@@ -11,7 +11,7 @@ import pytest
 from oms_harness.conformance.corpus import BASE_ID
 from oms_harness.conformance.exchange import BalanceClient
 from oms_harness.conformance.suite import assert_judged, role_id
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 from oms_harness.redaction import REDACTED
 
 FEATURE = "Authentication"
@@ -57,7 +57,7 @@ _NEEDS_JWT = {"tampered-signature", "alg-none"}
 
 def _judge_unauthenticated(
     api: BalanceClient,
-    target: Target,
+    target: SuiteTarget,
     customer: str | None,
     authorization: str | None,
     segment: str | None = None,
@@ -70,7 +70,7 @@ def _judge_unauthenticated(
 
 @pytest.mark.parametrize("credential", list(CREDENTIALS))
 def test_bad_credential_is_unauthorized(
-    api: BalanceClient, target: Target, credential: str
+    api: BalanceClient, target: SuiteTarget, credential: str
 ) -> None:
     """A missing, malformed or forged credential answers 401 with the exact body"""
     if credential in _NEEDS_JWT and not _is_jwt(target.token):
@@ -80,7 +80,7 @@ def test_bad_credential_is_unauthorized(
     _judge_unauthenticated(api, target, role_id(target, "funded"), header)
 
 
-def test_expired_token_is_unauthorized(api: BalanceClient, target: Target) -> None:
+def test_expired_token_is_unauthorized(api: BalanceClient, target: SuiteTarget) -> None:
     """A token the target signed that has expired answers 401"""
     expired = target.profile.credentials.expired_token
     if not expired:
@@ -91,7 +91,7 @@ def test_expired_token_is_unauthorized(api: BalanceClient, target: Target) -> No
 @pytest.mark.parametrize("kind", ["funded", "missing", "unprovisioned", "invalid-id", "upper-id"])
 @pytest.mark.parametrize("credential", ["no-header", "garbage-bearer"])
 def test_no_existence_oracle(
-    api: BalanceClient, target: Target, kind: str, credential: str
+    api: BalanceClient, target: SuiteTarget, kind: str, credential: str
 ) -> None:
     """Unauthenticated requests answer 401 whatever the id (never 400 or 404)"""
     header = CREDENTIALS[credential](target.token)

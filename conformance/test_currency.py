@@ -7,7 +7,7 @@ import pytest
 
 from oms_harness.conformance.exchange import BalanceClient
 from oms_harness.conformance.suite import assert_judged, role_id
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 from oms_harness.contract import spec
 from oms_harness.contract.roles import BALANCE_ROLES
 
@@ -16,17 +16,19 @@ SPEC_POINTER = "/paths/~1customers~1{id}~1balance/get/parameters/1"
 
 
 @allure.severity(allure.severity_level.BLOCKER)
-def test_default_currency(api: BalanceClient, target: Target) -> None:
+def test_default_currency(api: BalanceClient, target: SuiteTarget) -> None:
     """Without the currency query the balance is in the spec's default currency"""
     assert_judged(target, api.balance(role_id(target, "funded")))
 
 
-def test_supported_currency_is_echoed(api: BalanceClient, target: Target, currency: str) -> None:
+def test_supported_currency_is_echoed(
+    api: BalanceClient, target: SuiteTarget, currency: str
+) -> None:
     """Each supported currency is echoed in estimatedBalanceCurrencyCode"""
     assert_judged(target, api.balance(role_id(target, "funded"), currency=currency))
 
 
-def test_explicit_default_equals_default(api: BalanceClient, target: Target) -> None:
+def test_explicit_default_equals_default(api: BalanceClient, target: SuiteTarget) -> None:
     """Asking for the default currency explicitly answers exactly what the default answers"""
     customer = role_id(target, "funded")
     default = spec.default_currency()
@@ -36,7 +38,7 @@ def test_explicit_default_equals_default(api: BalanceClient, target: Target) -> 
 
 
 def test_decimals_consistent_per_currency(
-    api: BalanceClient, target: Target, currency: str
+    api: BalanceClient, target: SuiteTarget, currency: str
 ) -> None:
     """A currency keeps one number of decimals across every customer the profile names"""
     customers = [cid for role in BALANCE_ROLES if (cid := target.customer(role))]
@@ -51,7 +53,7 @@ def test_decimals_consistent_per_currency(
 
 
 def test_expected_values(
-    api: BalanceClient, target: Target, expected_case: tuple[str, str]
+    api: BalanceClient, target: SuiteTarget, expected_case: tuple[str, str]
 ) -> None:
     """The balance equals the exact value the profile expects"""
     role, currency = expected_case

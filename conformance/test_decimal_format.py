@@ -7,7 +7,7 @@ import pytest
 
 from oms_harness.conformance.exchange import BalanceClient
 from oms_harness.conformance.suite import assert_judged, role_id
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 
 FEATURE = "Decimal wire format"
 SPEC_POINTER = "/components/schemas/fixedDecimalString"
@@ -16,7 +16,7 @@ SEVERITY = allure.severity_level.BLOCKER
 
 @pytest.mark.parametrize("role", ["funded", "empty"])
 def test_value_is_a_strict_decimal_string(
-    api: BalanceClient, target: Target, role: str, currency: str
+    api: BalanceClient, target: SuiteTarget, role: str, currency: str
 ) -> None:
     """estimatedBalanceValue is a JSON string: no number, exponent, sign, blank or leading zero"""
     customer = role_id(target, role)

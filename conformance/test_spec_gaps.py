@@ -14,7 +14,7 @@ import pytest
 
 from oms_harness.conformance.exchange import BalanceClient
 from oms_harness.conformance.suite import assert_judged, role_id
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 from oms_harness.contract import spec
 
 FEATURE = "Spec gaps"
@@ -38,7 +38,7 @@ def _summary(raw: bytes) -> str:
 
 @pytest.mark.parametrize("probe", list(PROBES))
 def test_currency_spec_gap(
-    api: BalanceClient, target: Target, probe: str, spec_gap: Callable[[str], None]
+    api: BalanceClient, target: SuiteTarget, probe: str, spec_gap: Callable[[str], None]
 ) -> None:
     """What the spec leaves open about the currency is answered with a documented status"""
     query, what = PROBES[probe]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from oms_harness.conformance.fuzz_schema import ID_PATTERN, tightened_spec
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 from oms_harness.contract import spec, typeid
 from oms_harness.profile import parse_profile
 
@@ -19,7 +19,7 @@ EMPTY = typeid.new_customer_id()
 
 
 @pytest.fixture
-def target() -> Target:
+def target() -> SuiteTarget:
     profile = parse_profile(
         {
             "base_url": "http://127.0.0.1:9/v0.9",
@@ -28,7 +28,7 @@ def target() -> Target:
             "currencies": {"supported": ["USD", "EUR"]},
         }
     )
-    return Target(profile=profile, token="t0ken-value")
+    return SuiteTarget(profile=profile, token="t0ken-value")
 
 
 def _params(document: dict[str, object]) -> dict[str, dict[str, object]]:
@@ -36,7 +36,7 @@ def _params(document: dict[str, object]) -> dict[str, dict[str, object]]:
     return {p["name"]: p for p in operation["parameters"]}
 
 
-def test_file_and_cached_spec_stay_verbatim(target: Target, repo_root: Path) -> None:
+def test_file_and_cached_spec_stay_verbatim(target: SuiteTarget, repo_root: Path) -> None:
     before = (repo_root / "spec" / "openapi.yaml").read_bytes()
     tightened_spec(target, negative=False)
     tightened_spec(target, negative=True)
@@ -44,7 +44,7 @@ def test_file_and_cached_spec_stay_verbatim(target: Target, repo_root: Path) -> 
     assert _params(spec.load_spec())["id"]["schema"] == {"type": "string"}
 
 
-def test_positive_ids_are_profile_ids_or_typeid_grammar(target: Target) -> None:
+def test_positive_ids_are_profile_ids_or_typeid_grammar(target: SuiteTarget) -> None:
     id_schema = _params(tightened_spec(target, negative=False))["id"]["schema"]
     enum_branch, grammar = id_schema["anyOf"]  # type: ignore[index]
     assert set(enum_branch["enum"]) == set(target.roles().values())
@@ -52,26 +52,26 @@ def test_positive_ids_are_profile_ids_or_typeid_grammar(target: Target) -> None:
     assert re.fullmatch(ID_PATTERN.strip("^$"), FUNDED)
 
 
-def test_profile_ids_are_examples(target: Target) -> None:
+def test_profile_ids_are_examples(target: SuiteTarget) -> None:
     examples = _params(tightened_spec(target, negative=False))["id"]["examples"]
     assert examples["funded"] == {"value": FUNDED}  # type: ignore[index]
     assert examples["empty"] == {"value": EMPTY}  # type: ignore[index]
 
 
-def test_positive_currency_is_the_supported_codes(target: Target) -> None:
+def test_positive_currency_is_the_supported_codes(target: SuiteTarget) -> None:
     currency = _params(tightened_spec(target, negative=False))[CURRENCY_PARAM]
     assert currency["schema"] == {"type": "string", "enum": ["USD", "EUR"]}
 
 
 def test_negative_keeps_malformed_ids_and_leaves_the_currency_to_the_gap_suite(
-    target: Target,
+    target: SuiteTarget,
 ) -> None:
     params = _params(tightened_spec(target, negative=True))
     assert CURRENCY_PARAM not in params
     assert params["id"]["schema"]["pattern"] == ID_PATTERN  # type: ignore[index]
 
 
-def test_servers_point_at_the_target(target: Target) -> None:
+def test_servers_point_at_the_target(target: SuiteTarget) -> None:
     document = tightened_spec(target, negative=False)
     assert document["servers"] == [
         {"url": "http://127.0.0.1:9/v0.9", "description": "target under test"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from oms_harness.conformance.judging import id_segment, sent_from
-from oms_harness.conformance.target import Target
+from oms_harness.conformance.target import SuiteTarget
 from oms_harness.contract import typeid
 from oms_harness.profile import parse_profile
 
@@ -15,9 +15,9 @@ BASE = "http://127.0.0.1:9/v0.9"
 
 
 @pytest.fixture
-def target() -> Target:
+def target() -> SuiteTarget:
     profile = parse_profile({"base_url": BASE, "customers": {"funded": FUNDED}})
-    return Target(profile=profile, token=TOKEN)
+    return SuiteTarget(profile=profile, token=TOKEN)
 
 
 def _url(segment: str, query: str = "") -> str:
@@ -36,12 +36,12 @@ def _url(segment: str, query: str = "") -> str:
     ],
 )
 def test_the_id_is_decoded_as_the_server_will(
-    target: Target, segment: str, decoded: str | None
+    target: SuiteTarget, segment: str, decoded: str | None
 ) -> None:
     assert sent_from(_url(segment), f"Bearer {TOKEN}", target).customer_id == decoded
 
 
-def test_currencies_and_credential(target: Target) -> None:
+def test_currencies_and_credential(target: SuiteTarget) -> None:
     sent = sent_from(
         _url(FUNDED, "estimatedBalanceCurrencyCode=USD&estimatedBalanceCurrencyCode=EUR&x=1"),
         None,

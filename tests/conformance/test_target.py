@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from oms_harness.conformance.target import Target, target_from_env, unknown_customer_id
+from oms_harness.conformance.target import SuiteTarget, target_from_env, unknown_customer_id
 from oms_harness.contract import typeid
 from oms_harness.errors import ProfileError
 from oms_harness.profile import parse_profile, render_profile
@@ -47,11 +47,11 @@ def test_missing_id_is_valid_reproducible_and_yields_to_the_profile(tmp_path: Pa
     assert typeid.is_customer_id(unknown_customer_id(3))
     assert unknown_customer_id(3) == unknown_customer_id(3) != unknown_customer_id(4)
     profile = parse_profile({"base_url": "http://x/v0.9", "customers": {"funded": FUNDED}})
-    assert Target(profile, "t", seed=3).customer("missing") == unknown_customer_id(3)
+    assert SuiteTarget(profile, "t", seed=3).customer("missing") == unknown_customer_id(3)
     named = parse_profile(
         {"base_url": "http://x/v0.9", "customers": {"funded": FUNDED, "missing": FUNDED[:-1] + "r"}}
     )
-    assert Target(named, "t").customer("missing") == FUNDED[:-1] + "r"
+    assert SuiteTarget(named, "t").customer("missing") == FUNDED[:-1] + "r"
 
 
 def test_expectations_carry_every_role_with_an_id() -> None:
@@ -62,7 +62,7 @@ def test_expectations_carry_every_role_with_an_id() -> None:
             "customers": {"funded": FUNDED, "unprovisioned": unprovisioned},
         }
     )
-    target = Target(profile, "t", seed=99)
+    target = SuiteTarget(profile, "t", seed=99)
     expect = target.expectations
     assert expect.role_of(FUNDED) == "funded"
     assert expect.role_of(unprovisioned) == "unprovisioned"

@@ -14,12 +14,12 @@ import schemathesis
 
 from ..contract.verdict import Answer, describe
 from .judging import sent_from, verdict_of
-from .target import Target
+from .target import SuiteTarget
 
-_STATE: list[Target] = []
+_STATE: list[SuiteTarget] = []
 
 
-def configure(target: Target) -> None:
+def configure(target: SuiteTarget) -> None:
     """Point the check at ``target`` (the fuzz suite calls this once per session)."""
     _STATE[:] = [target]
 

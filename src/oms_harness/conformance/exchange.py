@@ -21,7 +21,7 @@ from ..contract.verdict import Answer, Sent
 from ..redaction import Redactor, redact_headers
 from .judging import sent_from
 from .pretty_json import indent_json, wrap_lines
-from .target import Target
+from .target import SuiteTarget
 
 VALID: Final = "valid"
 """Sentinel for ``authorization=``: send the target's valid bearer token."""
@@ -98,7 +98,7 @@ class BalanceClient:
 
     def __init__(
         self,
-        target: Target,
+        target: SuiteTarget,
         *,
         redactor: Redactor | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,

@@ -17,7 +17,7 @@ from schemathesis.config import SchemathesisConfig
 from ..contract.roles import ROLE_STATUS
 from . import checks
 from .fuzz_schema import tightened_spec
-from .target import Target
+from .target import SuiteTarget
 
 POSITIVE_STATUSES = sorted({str(s) for s in ROLE_STATUS.values()})
 NEGATIVE_STATUSES = ["400", "401"]
@@ -25,7 +25,7 @@ SERVER_ERROR_STATUSES = ["2xx", "3xx", "4xx", "502", "503"]
 """502 and 503 are documented provider answers, not server errors; a 500 still fails."""
 
 
-def fuzz_config(target: Target, *, negative: bool) -> SchemathesisConfig:
+def fuzz_config(target: SuiteTarget, *, negative: bool) -> SchemathesisConfig:
     """The schemathesis config of one fuzz test (seed and budget from the target)."""
     data: dict[str, Any] = {
         "seed": target.seed,
@@ -50,7 +50,7 @@ def fuzz_config(target: Target, *, negative: bool) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict(data)
 
 
-def load_schema(target: Target, *, negative: bool) -> Any:
+def load_schema(target: SuiteTarget, *, negative: bool) -> Any:
     """The tightened spec loaded into schemathesis, with the contract check pointed at it."""
     checks.configure(target)
     return schemathesis.openapi.from_dict(

@@ -15,7 +15,7 @@ import copy
 from typing import Any
 
 from ..contract import spec, typeid
-from .target import Target
+from .target import SuiteTarget
 
 ID_PATTERN = f"^{typeid.CUSTOMER_ID_PATTERN}$"
 ID_LENGTH = len("cst_") + typeid.SUFFIX_LENGTH
@@ -31,7 +31,7 @@ def _id_grammar() -> dict[str, Any]:
     }
 
 
-def tightened_spec(target: Target, *, negative: bool) -> dict[str, Any]:
+def tightened_spec(target: SuiteTarget, *, negative: bool) -> dict[str, Any]:
     """A deep copy of the pinned spec with ``id`` and the currency constrained."""
     document = copy.deepcopy(spec.load_spec())
     operation = spec.balance_operation(document)

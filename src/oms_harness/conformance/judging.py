@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, unquote_to_bytes, urlsplit
 from ..contract import spec
 from ..contract.rules import Violation
 from ..contract.verdict import Answer, AnswerHistory, Sent, judge
-from .target import Target
+from .target import SuiteTarget
 
 
 @functools.cache
@@ -29,7 +29,7 @@ def id_segment(url: str) -> str | None:
     return match["segment"] if match else None
 
 
-def sent_from(url: str, authorization: str | None, target: Target) -> Sent:
+def sent_from(url: str, authorization: str | None, target: SuiteTarget) -> Sent:
     """Parse a request URL and Authorization header the way the server will."""
     segment = id_segment(url)
     try:
@@ -50,6 +50,6 @@ def session_history() -> AnswerHistory:
     return AnswerHistory()
 
 
-def verdict_of(target: Target, sent: Sent, answer: Answer) -> list[Violation]:
+def verdict_of(target: SuiteTarget, sent: Sent, answer: Answer) -> list[Violation]:
     """The judge's verdict on one answer of this session."""
     return judge(sent, answer, target.expectations, history=session_history())

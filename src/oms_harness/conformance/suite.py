@@ -15,10 +15,10 @@ from ..contract.rules import Violation
 from .allure_io import attach_raw_body
 from .exchange import Exchange
 from .judging import verdict_of
-from .target import Target
+from .target import SuiteTarget
 
 
-def role_id(target: Target, role: str) -> str:
+def role_id(target: SuiteTarget, role: str) -> str:
     """The id for ``role``, or skip the test saying which role the profile lacks."""
     customer_id = target.customer(role)
     if customer_id is None:
@@ -33,7 +33,7 @@ def verdict(exchange: Exchange, violations: Iterable[Violation]) -> str:
     return "; ".join(lines) + f" ({exchange.describe()})"
 
 
-def judged(target: Target, exchange: Exchange) -> list[Violation]:
+def judged(target: SuiteTarget, exchange: Exchange) -> list[Violation]:
     """The judge's verdict on one exchange of the suites (the session's shared history)."""
     if exchange.sent is None:
         raise ValueError("the exchange records no request to judge")
@@ -47,7 +47,7 @@ def assert_holds(exchange: Exchange, violations: list[Violation]) -> None:
         pytest.fail(verdict(exchange, violations), pytrace=False)
 
 
-def assert_judged(target: Target, *exchanges: Exchange) -> None:
+def assert_judged(target: SuiteTarget, *exchanges: Exchange) -> None:
     """Judge every exchange (the history sees them all), then fail on the first that breaks
     a rule, with every rule it breaks."""
     verdicts = [(exchange, judged(target, exchange)) for exchange in exchanges]

@@ -36,7 +36,7 @@ DEFAULT_SEED = 0
 
 
 @dataclass(frozen=True)
-class Target:
+class SuiteTarget:
     """A validated profile, the token to send, and the fuzz budget."""
 
     profile: TargetProfile
@@ -47,7 +47,7 @@ class Target:
     """The ``missing`` id when the profile names none (derived from the seed when empty)."""
 
     def __repr__(self) -> str:  # never show the token
-        return f"Target(base_url={self.base_url!r}, seed={self.seed})"
+        return f"SuiteTarget(base_url={self.base_url!r}, seed={self.seed})"
 
     @property
     def base_url(self) -> str:
@@ -109,7 +109,7 @@ def _load(path: str) -> TargetProfile:
     return load_profile(Path(path))
 
 
-def target_from_env(environ: Mapping[str, str] | None = None) -> Target:
+def target_from_env(environ: Mapping[str, str] | None = None) -> SuiteTarget:
     """Build the target from ``OMS_HARNESS_*`` variables (raises ProfileError if unusable)."""
     env = os.environ if environ is None else environ
     path = env.get(ENV_PROFILE)
@@ -120,7 +120,7 @@ def target_from_env(environ: Mapping[str, str] | None = None) -> Target:
         )
     profile = _load(path)
     token = env.get(ENV_TOKEN) or token_auth(profile, env).token()
-    return Target(
+    return SuiteTarget(
         profile=profile,
         token=token,
         seed=_int(env, ENV_SEED, DEFAULT_SEED),
@@ -129,6 +129,6 @@ def target_from_env(environ: Mapping[str, str] | None = None) -> Target:
 
 
 @functools.cache
-def session_target() -> Target:
+def session_target() -> SuiteTarget:
     """The one target of a pytest session (suites and fuzz checks share its ``missing`` id)."""
     return target_from_env()
