@@ -20,7 +20,8 @@ hosts:
 
 Needs root and ``ip netns`` (iproute2). Prints a JSON report; exits 0 when every check
 holds, 1 when one fails, 2 when network namespaces are unavailable (the reason on stderr).
-Namespaces and processes are removed at the end, whatever happens.
+Namespaces and processes are removed at the end, also on SIGTERM or SIGHUP; the namespaces
+of a run killed outright (SIGKILL: nothing can clean up) are deleted by the next run.
 
     sudo python scripts/netns_load.py [--rate 60] [--duration 12]
 """
@@ -68,9 +69,44 @@ def unavailable() -> str | None:
     return None
 
 
+PREFIX = "oms"
+"""Namespaces are named ``oms<pid>-<role>``: the pid of the run that made them."""
+
+
+def _owner(name: str) -> int | None:
+    head, _, role = name.partition("-")
+    digits = head[len(PREFIX) :]
+    if not head.startswith(PREFIX) or not digits.isdigit() or role not in {*ROLES, "hub"}:
+        return None
+    return int(digits)
+
+
+def sweep_stale() -> list[str]:
+    """Delete the namespaces of earlier runs that died unhandled (SIGKILL): their pid is gone."""
+    listed = _ip("netns", "list", check=False).stdout.splitlines()
+    stale = []
+    for line in listed:
+        name = line.split(" ", 1)[0]
+        owner = _owner(name)
+        if owner is None or owner == os.getpid():
+            continue
+        try:
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            stale.append(name)
+        except PermissionError:
+            continue  # alive, another user's
+    for name in stale:
+        for pid in _ip("netns", "pids", name, check=False).stdout.split():
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid), signal.SIGKILL)
+        _ip("netns", "del", name, check=False)
+    return stale
+
+
 class Topology:
     def __init__(self) -> None:
-        self.prefix = f"oms{os.getpid() % 100000}"
+        self.prefix = f"{PREFIX}{os.getpid()}"
         self.hub = f"{self.prefix}-hub"
         self.namespaces = {role: f"{self.prefix}-{role}" for role in ROLES}
 
@@ -283,6 +319,9 @@ def main() -> int:
     if reason is not None:
         print(f"netns_load: {reason}", file=sys.stderr)
         return 2
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # a stopped run still removes its namespaces
+        signal.signal(signum, lambda number, _frame: sys.exit(128 + number))
+    swept = sweep_stale()
     work = Path(tempfile.mkdtemp(prefix="oms-netns-"))
     work.chmod(0o755)
     try:
@@ -297,9 +336,10 @@ def main() -> int:
                 reference.kill()
                 reference.wait()
             found = checks(net, clean, killed)
+            made = [*net.namespaces.values(), net.hub]
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps({"checks": found}, indent=2))
+    print(json.dumps({"checks": found, "namespaces": made, "swept_stale": swept}, indent=2))
     return 0 if all(c["passed"] for c in found) else 1
 
 
