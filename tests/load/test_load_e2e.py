@@ -329,8 +329,8 @@ def test_client_credentials_are_exchanged_again_after_a_401_mid_run(tmp_path: Pa
         run = subprocess.Popen(
             [
                 sys.executable, "-m", "oms_harness", "load", "--profile", str(profile),
-                "--rate", "30", "--duration", "10s", "--report-dir", str(reports),
-            ],
+                "--rate", "30", "--duration", "20s", "--report-dir", str(reports),
+            ],  # 20 s: the restart falls well inside the run, even on a busy machine
             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
         try:
