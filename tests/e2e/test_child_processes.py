@@ -20,7 +20,7 @@ from typing import Any
 import psutil
 import pytest
 
-from oms_harness.local_target import local_reference
+from oms_harness.local_target import LocalTarget, local_reference
 from oms_harness.reference.auth import DEV_API_KEY, DEV_API_SECRET
 from oms_harness.report.render import allure_command
 
@@ -148,14 +148,20 @@ def test_gate_children_carry_no_secret_and_only_the_credentials_they_need(
         assert entry.environ.get("OMS_HARNESS_LOAD_API_SECRET") == DEV_API_SECRET
 
 
+def _token_env_profile(reference: LocalTarget, tmp_path: Path) -> tuple[Path, str]:
+    """The reference's profile with its token read from $OMS_TEST_TOKEN instead (and the token)."""
+    token = reference.profile.credentials.token
+    assert token
+    lines = reference.profile_path.read_text(encoding="utf-8").splitlines()
+    profile = tmp_path / "env-token.toml"
+    kept = [line for line in lines if not line.startswith("token")]
+    profile.write_text("\n".join(['token_env = "OMS_TEST_TOKEN"', *kept]) + "\n", "utf-8")
+    return profile, token
+
+
 def test_load_children_with_a_static_token(tmp_path: Path) -> None:
     with local_reference(workdir=tmp_path / "ref") as reference:
-        token = reference.profile.credentials.token
-        assert token
-        lines = reference.profile_path.read_text(encoding="utf-8").splitlines()
-        profile = tmp_path / "env-token.toml"
-        kept = [line for line in lines if not line.startswith("token")]
-        profile.write_text("\n".join(['token_env = "OMS_TEST_TOKEN"', *kept]) + "\n", "utf-8")
+        profile, token = _token_env_profile(reference, tmp_path)
         env = {**os.environ, "OMS_TEST_TOKEN": token}
         argv = ["load", "--profile", str(profile), "--report-dir", str(tmp_path / "load")]
         code, output, seen = _run([*argv, "--duration", "5s", "--processes", "2"], env, tmp_path)
@@ -178,12 +184,7 @@ def test_every_child_of_a_load_run_gets_an_environment_made_for_it(
     from oms_harness import cli
 
     with local_reference(workdir=tmp_path / "ref") as reference:
-        token = reference.profile.credentials.token
-        assert token
-        lines = reference.profile_path.read_text(encoding="utf-8").splitlines()
-        profile = tmp_path / "env-token.toml"
-        kept = [line for line in lines if not line.startswith("token")]
-        profile.write_text("\n".join(['token_env = "OMS_TEST_TOKEN"', *kept]) + "\n", "utf-8")
+        profile, token = _token_env_profile(reference, tmp_path)
         monkeypatch.setenv("OMS_TEST_TOKEN", token)
         argv = ["load", "--profile", str(profile), "--report-dir", str(tmp_path / "load")]
         baseline = ["--save-baseline", "b", "--baseline-dir", str(tmp_path / "baselines")]
