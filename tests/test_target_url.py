@@ -8,7 +8,7 @@ import pytest
 from oms_harness.errors import ProfileError, UsageError
 from oms_harness.load.plan import build_plan
 from oms_harness.target import check_production
-from oms_harness.target_url import parse_target_url
+from oms_harness.target_url import parse_target_url, public_url
 
 
 def fullwidth(text: str) -> str:
@@ -152,3 +152,18 @@ def test_userinfo_is_refused_without_echoing_it(url: str) -> None:
         parse_target_url(url)
     for secret in ("p%40ss", "p@ss", "hunter2secret", "user:", "a:b"):
         assert secret not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "public"),
+    [
+        ("https://user:pa55word@sandbox.example/v0.9", "https://sandbox.example/v0.9"),
+        ("http://127.0.0.1:8080/v0.9?token=abc", "http://127.0.0.1:8080/v0.9"),
+        ("https://user:pw@h.example:8443/v0.9?k=1#f", "https://h.example:8443/v0.9"),
+        ("http://127.0.0.1:8080/v0.9", "http://127.0.0.1:8080/v0.9"),
+        ("http://user:pw@[::1]:8080/v0.9", "http://[::1]:8080/v0.9"),
+        ("not a url", "not a url"),
+    ],
+)
+def test_public_url_drops_what_may_carry_a_credential(url: str, public: str) -> None:
+    assert public_url(url) == public

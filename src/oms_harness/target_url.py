@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import idna
 
@@ -145,3 +146,14 @@ def parse_target_url(url: str, what: str = "base_url") -> TargetURL:
     if not path.isascii():
         raise _bad(what, "the path must be ASCII (percent-encode it)")
     return TargetURL(scheme=scheme, host=host, port=port, path=path)
+
+
+def public_url(url: str) -> str:
+    """``url`` without userinfo, query or fragment (any of them may carry a credential), for
+    reports; an IPv6 host keeps its brackets. A string with no host is returned as it is."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        return url
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    authority = host if parts.port is None else f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, authority, parts.path, "", ""))

@@ -79,12 +79,6 @@ def test_results_come_from_json_or_from_the_masters_log_line() -> None:
         extract_results("nothing here")
 
 
-def test_summary_shows_the_target_without_userinfo_or_query() -> None:
-    from oms_harness.load.summary import public_url
-
-    assert public_url("https://user:pw@h.example:8443/v0.9?k=1#f") == "https://h.example:8443/v0.9"
-
-
 def test_contract_violations_merge_apart_from_errors_and_count_on_their_own() -> None:
     merged = merge_reports(
         {

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from oms_harness.exit_codes import ExitCode
-from oms_harness.report.model import SloRow, failures_by_rule, fmt_num, gate_exit_code, public_url
+from oms_harness.report.model import SloRow, failures_by_rule, fmt_num, gate_exit_code
 
 
 @pytest.mark.parametrize(
@@ -78,15 +78,3 @@ def test_slo_description_reads_naturally() -> None:
 )
 def test_fmt_num(value: float, text: str) -> None:
     assert fmt_num(value) == text
-
-
-@pytest.mark.parametrize(
-    ("url", "public"),
-    [
-        ("https://user:pa55word@sandbox.example/v0.9", "https://sandbox.example/v0.9"),
-        ("http://127.0.0.1:8080/v0.9?token=abc", "http://127.0.0.1:8080/v0.9"),
-        ("http://127.0.0.1:8080/v0.9", "http://127.0.0.1:8080/v0.9"),
-    ],
-)
-def test_public_url_drops_credentials(url: str, public: str) -> None:
-    assert public_url(url) == public

@@ -36,7 +36,6 @@ from ..report.model import (
     from_conformance,
     from_load,
     gate_exit_code,
-    public_url,
 )
 from ..report.render import RenderError, render_report
 from ..report.secrets import Secrets, embedded_leaks, sweep
@@ -44,6 +43,7 @@ from ..report.summary import write_summary
 from ..report.table import render_table
 from ..report.verdict_json import VERDICT_FILE, write_verdict
 from ..target import Target, output, resolve_target
+from ..target_url import public_url
 from . import _regression
 from ._arguments import add_fuzz_arguments, add_target_arguments
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exit_codes import ExitCode
+from ..target_url import public_url
 from . import histograms, plot, slo, summary
 from .health import GeneratorHealth, ProcessHealth, assess
 from .plan import LoadPlan
@@ -162,7 +163,7 @@ def _plot(
                 "corrected": histograms.percentile_curve(histograms.decode(hists["corrected"])),
                 "raw": histograms.percentile_curve(histograms.decode(hists["raw"])),
             },
-            target=summary.public_url(plan.base_url),
+            target=public_url(plan.base_url),
             started_at=started_at,
             planned_rps=plan.schedule.mean_rps,
             limits=limits,

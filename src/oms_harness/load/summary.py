@@ -10,9 +10,9 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from .._version import __version__
+from ..target_url import public_url
 from . import histograms
 from .health import GeneratorHealth
 from .slo import SloVerdict
@@ -21,15 +21,6 @@ SUMMARY_FILE = "summary.json"
 PLOT_FILE = "latency.png"
 HGRM_CORRECTED = "latency-corrected.hgrm"
 HGRM_RAW = "latency-raw.hgrm"
-
-
-def public_url(url: str) -> str:
-    """The URL without userinfo, query or fragment (any of them may carry a credential)."""
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return url
-    host = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def latency_tables(results: Mapping[str, Any]) -> dict[str, dict[str, float | int | None]]:

@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 from ..contract import registry
 from ..contract.registry import SLO_CHECK_PREFIX, check_name
@@ -380,15 +379,6 @@ def from_load(result: LoadLike, scenario: str) -> LoadFacts:
         summary_path=result.summary_path,
         plot_path=result.plot_path,
     )
-
-
-def public_url(url: str) -> str:
-    """The URL without userinfo or query (either may carry a credential)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def gate_exit_code(conformance: int | None, load: int | None) -> int:
