@@ -71,6 +71,7 @@ class Spawn(NamedTuple):
 
 
 _SPAWNS: list[list[Spawn]] = []
+_HOOKED = False
 
 
 def _audit(event: str, args: tuple[Any, ...]) -> None:
@@ -85,9 +86,10 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
 def spawns() -> Any:
     """Every process this test process starts while the test runs (an audit hook: exact,
     where sampling ``/proc`` can miss a child that lives a millisecond)."""
-    if not getattr(sys, "_oms_spawn_audit", False):
+    global _HOOKED
+    if not _HOOKED:
         sys.addaudithook(_audit)  # hooks cannot be removed: one per process, idle between tests
-        sys._oms_spawn_audit = True  # type: ignore[attr-defined]
+        _HOOKED = True
     seen: list[Spawn] = []
     _SPAWNS.append(seen)
     try:
